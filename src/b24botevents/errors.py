@@ -1,0 +1,53 @@
+"""The exception hierarchy: everything the library raises on bad input is a ``B24EventError``.
+
+Messages name the wire path (``data[BOT_ID]``) and what was expected. They never carry
+the value of a secret: callers may log them and answer with them as they are.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "B24EventError",
+    "LimitExceeded",
+    "PayloadError",
+    "SchemaError",
+    "StoreUnavailable",
+    "UnsupportedContentType",
+]
+
+
+class B24EventError(Exception):
+    """Base class of every error this library raises about an event or its handling."""
+
+
+class PayloadError(B24EventError):
+    """The request body cannot be decoded: bad encoding, malformed key, bad JSON."""
+
+
+class LimitExceeded(PayloadError):
+    """The body breaks one of the configured ``Limits``; ``limit`` names which one."""
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class UnsupportedContentType(PayloadError):
+    """The body's content type is neither form data nor JSON."""
+
+
+class SchemaError(B24EventError):
+    """The decoded body does not fit the event's model.
+
+    ``path`` is the wire path of the offending field (``data[BOT_ID]``, ``auth[expires]``);
+    ``reason`` says what was expected.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}" if path else reason)
+        self.path = path
+        self.reason = reason
+
+
+class StoreUnavailable(B24EventError):
+    """A token or dedup store could not be reached; handling fails closed."""

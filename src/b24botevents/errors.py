@@ -39,14 +39,22 @@ class UnsupportedContentType(PayloadError):
 class SchemaError(B24EventError):
     """The decoded body does not fit the event's model.
 
-    ``path`` is the wire path of the offending field (``data[BOT_ID]``, ``auth[expires]``);
-    ``reason`` says what was expected.
+    ``path`` is the wire path of the (first) offending field (``data[BOT_ID]``,
+    ``auth[expires]``), ``reason`` says what was expected, and ``errors`` lists every
+    ``(path, reason)`` found, in field order.
     """
 
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}" if path else reason)
+    def __init__(
+        self, path: str, reason: str, *, errors: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.path = path
         self.reason = reason
+        self.errors = errors or ((path, reason),)
+        message = f"{path}: {reason}" if path else reason
+        if len(self.errors) > 1:
+            more = len(self.errors) - 1
+            message += f" (and {more} more error{'s' if more > 1 else ''})"
+        super().__init__(message)
 
 
 class StoreUnavailable(B24EventError):

@@ -31,6 +31,7 @@ __all__ = [
     "encode_form",
     "media_type",
     "parse_form",
+    "to_tree",
     "tree_from_mapping",
     "tree_from_pairs",
 ]
@@ -469,6 +470,22 @@ def decode_body(
     if is_json:
         return parse_json(body, limits=limits)
     return parse_form(body, limits=limits)
+
+
+def to_tree(
+    body: Any, *, content_type: str | None = None, limits: Limits | None = None
+) -> dict[str, Any]:
+    """Any supported body to a tree: bytes or text (form or JSON), a mapping, or pairs.
+
+    Raises only ``PayloadError`` (and its subclasses), whatever ``body`` is.
+    """
+    if isinstance(body, (bytes, bytearray, memoryview, str)):
+        return decode_body(body, content_type=content_type, limits=limits)
+    if isinstance(body, Mapping):
+        return tree_from_mapping(body, limits=limits)
+    if isinstance(body, Iterable):
+        return tree_from_pairs(body, limits=limits)
+    raise PayloadError(f"cannot decode a body of type {type(body).__name__}")
 
 
 # --------------------------------------------------------------------------------------

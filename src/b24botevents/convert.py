@@ -1,0 +1,389 @@
+"""The one cattrs ``Converter``: wire names, coercion rules, and wire paths in errors.
+
+Models declare snake_case attributes; this module maps them to the wire (``BOT_ID`` in v1
+and app events, ``isHidden`` in v2, ``event_handler_id`` in the envelope) and coerces the
+strings of form bodies and the native types of JSON bodies alike:
+
+* ``"12"``/``12`` -> int; ``Y``/``N``, ``1``/``0``, ``true``/``false`` -> bool;
+* ``""``, a missing key and ``null`` -> ``None`` for optional fields (and v2's ``false`` for
+  "string or false" fields);
+* Unix seconds or ISO-8601 -> aware UTC ``datetime``;
+* ``auth[scope]`` split on commas and spaces; unknown ``auth[status]`` codes kept as text.
+
+A body that does not fit raises ``SchemaError`` naming the wire path (``data[BOT_ID]``).
+Messages show offending values only for fields that cannot hold a secret.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar, Union, get_args
+
+import attrs
+import cattrs
+from cattrs.errors import ClassValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import SchemaError
+from .models import (
+    EVENT_TYPES,
+    AppInstallData,
+    AppStatus,
+    AppUninstallData,
+    AppUpdateData,
+    Auth,
+    Bot,
+    BotDeleteData,
+    BotV2DeleteData,
+    Event,
+    UnknownEvent,
+)
+from .redact import copy_tree
+
+__all__ = ["converter", "event_from_tree", "event_to_dict"]
+
+T = TypeVar("T")
+
+converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+
+
+# --------------------------------------------------------------------------------------
+# Scalar coercion
+# --------------------------------------------------------------------------------------
+
+
+class _Invalid(ValueError):
+    """A value that does not coerce; the message becomes ``SchemaError.reason``."""
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def _shown(value: object) -> str:
+    """A short rendering of a non-secret offending value."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, (bool, int, float)) or value is None:
+        return repr(value)
+    return _kind(value)
+
+
+def _structure_int(value: Any, _: object) -> int:
+    if type(value) is int:
+        return value
+    if type(value) is str and 0 < len(value) <= 20:
+        digits = value[1:] if value[0] == "-" else value
+        if digits.isascii() and digits.isdigit():
+            return int(value)
+    raise _Invalid(f"expected an integer, got {_shown(value)}")
+
+
+def _structure_str(value: Any, _: object) -> str:
+    if type(value) is str:
+        return value
+    if type(value) in (int, float):  # a JSON body may send numbers where PHP sends text
+        return str(value)
+    # No value in this message: string fields include the tokens.
+    raise _Invalid(f"expected a string, got {_kind(value)}")
+
+
+_TRUE_TEXT = frozenset({"y", "1", "true"})
+_FALSE_TEXT = frozenset({"n", "0", "false"})
+
+
+def _structure_bool(value: Any, _: object) -> bool:
+    if value is True or value is False:
+        return value
+    if type(value) is str:
+        lowered = value.lower()
+        if lowered in _TRUE_TEXT:
+            return True
+        if lowered in _FALSE_TEXT:
+            return False
+    elif type(value) is int and value in (0, 1):
+        return bool(value)
+    raise _Invalid(f"expected a boolean (Y/N, 1/0, true/false), got {_shown(value)}")
+
+
+def _structure_datetime(value: Any, _: object) -> datetime:
+    try:
+        if type(value) is int or type(value) is float:
+            return datetime.fromtimestamp(value, timezone.utc)
+        if type(value) is str:
+            digits = value[1:] if value[:1] == "-" else value
+            if digits.isascii() and digits.isdigit() and len(digits) <= 12:
+                return datetime.fromtimestamp(int(value), timezone.utc)
+            text = value[:-1] + "+00:00" if value[-1:] in ("Z", "z") else value
+            parsed = datetime.fromisoformat(text)  # Python 3.10 has no "Z" support
+        elif isinstance(value, datetime):
+            parsed = value
+        else:
+            raise _Invalid(f"expected Unix seconds or an ISO-8601 date, got {_shown(value)}")
+    except (ValueError, OverflowError, OSError) as exc:
+        if isinstance(exc, _Invalid):
+            raise
+        raise _Invalid(
+            f"expected Unix seconds or an ISO-8601 date, got {_shown(value)}"
+        ) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+_SCOPE_SEPARATORS = re.compile(r"[,\s]+")
+
+
+def _structure_scope(value: Any, _: object) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if type(value) is str:
+        return tuple(part for part in _SCOPE_SEPARATORS.split(value) if part)
+    if isinstance(value, (list, tuple)):
+        return tuple(_structure_str(part, str) for part in value)
+    raise _Invalid(f"expected a comma-separated list of scopes, got {_kind(value)}")
+
+
+_STATUS_BY_CODE = {status.value: status for status in AppStatus}
+
+
+def _structure_status(value: Any, _: object) -> AppStatus | str:
+    if isinstance(value, AppStatus):
+        return value
+    text = _structure_str(value, str)
+    return _STATUS_BY_CODE.get(text, text)
+
+
+def _structure_code(value: Any, _: object) -> str:
+    text = _structure_str(value, str)
+    if not text:
+        raise _Invalid("expected an event code, got an empty string")
+    return text.upper()
+
+
+def _structure_mapping(value: Any, _: object) -> dict[str, Any]:
+    """``data`` of an event without a model: kept as decoded, lists indexed by position."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if value is None or value == "":
+        return {}
+    if isinstance(value, list):
+        return {str(index): item for index, item in enumerate(value)}
+    raise _Invalid(f"expected a mapping, got {_shown(value)}")
+
+
+def _unstructure_status(status: AppStatus | str) -> str:
+    return status.value if isinstance(status, AppStatus) else status
+
+
+def _unstructure_datetime(value: datetime) -> int | str:
+    if value.microsecond == 0:
+        return int(value.timestamp())
+    return value.isoformat()
+
+
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(datetime, _structure_datetime)
+converter.register_unstructure_hook(datetime, _unstructure_datetime)
+converter.register_unstructure_hook(AppStatus, _unstructure_status)
+# Generic aliases cannot be registered by class; match them by equality instead.
+_SCOPE_TYPE: Any = tuple[str, ...]
+_STATUS_TYPE: Any = Union[AppStatus, str]
+_MAPPING_TYPE: Any = dict[str, Any]
+converter.register_structure_hook_func(lambda t: t == _SCOPE_TYPE, _structure_scope)
+converter.register_structure_hook_func(lambda t: t == _STATUS_TYPE, _structure_status)
+converter.register_structure_hook_func(lambda t: t == _MAPPING_TYPE, _structure_mapping)
+converter.register_unstructure_hook_func(lambda t: t == _SCOPE_TYPE, ",".join)
+converter.register_unstructure_hook_func(lambda t: t == _STATUS_TYPE, _unstructure_status)
+
+
+def _is_optional(type_: Any) -> bool:
+    args = get_args(type_)
+    return type(None) in args and (
+        isinstance(type_, types.UnionType) or getattr(type_, "__origin__", None) is Union
+    )
+
+
+def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
+    """``X | None``: ``None``, ``""`` and a missing key are all "no value".
+
+    v2 sends ``false`` for "string or false" fields and ``"0"``/``false`` for absent
+    dates, so those are "no value" too, except where a boolean is wanted.
+    """
+    inner_args = tuple(arg for arg in get_args(type_) if arg is not type(None))
+    inner: Any = inner_args[0] if len(inner_args) == 1 else Union[inner_args]
+    structure = converter.get_structure_hook(inner)
+    false_is_empty = inner is not bool
+    zero_is_empty = inner is datetime
+
+    def hook(value: Any, _: object) -> Any:
+        if value is None or value == "":
+            return None
+        if value is False and false_is_empty:
+            return None
+        if zero_is_empty and value in ("0", 0):
+            return None
+        return structure(value, inner)
+
+    return hook
+
+
+converter.register_structure_hook_factory(_is_optional, _optional_hook)
+
+
+# --------------------------------------------------------------------------------------
+# Models and their wire names
+# --------------------------------------------------------------------------------------
+
+
+def _same(name: str) -> str:
+    return name
+
+
+def _upper(name: str) -> str:
+    return name.upper()
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+#: Wire-name style of each model's fields: v1 and app events shout, v2 is camelCase, and
+#: ``auth`` is snake_case like the models.
+_STYLES: dict[type, Callable[[str], str]] = {
+    Auth: _same,
+    Bot: _camel,
+    BotV2DeleteData: _camel,
+    BotDeleteData: _upper,
+    AppInstallData: _upper,
+    AppUpdateData: _upper,
+    AppUninstallData: _upper,
+}
+
+#: The envelope's wire names, for every event class.
+_ENVELOPE = {"code": "event", "handler_id": "event_handler_id"}
+
+#: model class -> {attribute: wire key}; also used to turn errors into wire paths.
+_WIRE_NAMES: dict[type, dict[str, str]] = {}
+
+
+def _accept_mapping(cls: type[T], structure: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+    """Wrap a generated hook: empty values mean an empty mapping, other non-mappings fail."""
+
+    def hook(value: Any, type_: Any) -> T:
+        if not isinstance(value, Mapping):
+            if value is None or value == "" or value == []:
+                value = {}  # PHP drops empty arrays; JSON may send null or []
+            else:
+                raise _Invalid(f"expected a mapping, got {_shown(value)}")
+        return structure(value, type_)
+
+    return hook
+
+
+def _register_model(cls: type[Any], names: dict[str, str], **extra: Any) -> None:
+    _WIRE_NAMES[cls] = names
+    renames = {attr: override(rename=key) for attr, key in names.items()}
+    structure = make_dict_structure_fn(cls, converter, **{**renames, **extra})
+    unstructure = make_dict_unstructure_fn(
+        cls, converter, _cattrs_omit_if_default=True, **{**renames, **extra}
+    )
+    converter.register_structure_hook(cls, _accept_mapping(cls, structure))
+    converter.register_unstructure_hook(cls, unstructure)
+
+
+for _model, _style in _STYLES.items():
+    _register_model(_model, {a.name: _style(a.name) for a in attrs.fields(_model)})
+
+for _event_cls in (*dict.fromkeys(EVENT_TYPES.values()), UnknownEvent):
+    _register_model(
+        _event_cls,
+        {a.name: _ENVELOPE.get(a.name, a.name) for a in attrs.fields(_event_cls) if a.name != "raw"},
+        code=override(rename="event", struct_hook=_structure_code),
+        raw=override(omit=True),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------
+
+
+def _wire_path(parts: list[str]) -> str:
+    if not parts:
+        return ""
+    return parts[0] + "".join(f"[{part}]" for part in parts[1:])
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, _Invalid):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required field is missing"
+    return f"invalid value ({type(exc).__name__})"
+
+
+def _collect_errors(exc: BaseException, path: list[str], out: list[tuple[str, str]]) -> None:
+    """Flatten cattrs' nested validation errors into (wire path, reason) pairs."""
+    if isinstance(exc, ClassValidationError):
+        names = _WIRE_NAMES.get(exc.cl, {})
+        with_notes, without_notes = exc.group_exceptions()
+        for sub, note in with_notes:
+            _collect_errors(sub, [*path, names.get(note.name, note.name)], out)
+        for sub in without_notes:
+            _collect_errors(sub, path, out)
+    else:
+        out.append((_wire_path(path), _reason(exc)))
+
+
+def event_from_tree(tree: Mapping[str, Any]) -> Event:
+    """Build the typed event for a decoded tree; ``SchemaError`` if it does not fit."""
+    if not isinstance(tree, Mapping):
+        raise SchemaError("", f"expected an event mapping, got {_kind(tree)}")
+    try:
+        code = _structure_code(tree["event"], str)
+    except KeyError:
+        raise SchemaError("event", "required field is missing") from None
+    except _Invalid as exc:
+        raise SchemaError("event", str(exc)) from None
+    cls = EVENT_TYPES.get(code, UnknownEvent)
+    try:
+        event = converter.structure(tree, cls)
+    except ClassValidationError as exc:
+        errors: list[tuple[str, str]] = []
+        _collect_errors(exc, [], errors)
+        path, reason = errors[0]
+        raise SchemaError(path, reason, errors=tuple(errors)) from None
+    # raw is not a constructor concern: attach the tree as received (frozen class).
+    object.__setattr__(event, "raw", tree if type(tree) is dict else dict(tree))
+    return event
+
+
+def _overlay(base: dict[str, Any], typed: Mapping[str, Any]) -> None:
+    """Write ``typed`` over ``base`` in place, descending where both hold mappings."""
+    stack = [(base, typed)]
+    while stack:
+        target, source = stack.pop()
+        for key, value in source.items():
+            existing = target.get(key)
+            if isinstance(value, Mapping) and isinstance(existing, dict):
+                stack.append((existing, value))
+            else:
+                target[key] = value
+
+
+def event_to_dict(event: Event, *, redact: bool = False) -> dict[str, Any]:
+    """The wire-shaped dict of an event: typed fields over a copy of ``raw``."""
+    result = copy_tree(event.raw, redact=False)
+    _overlay(result, converter.unstructure(event))
+    return copy_tree(result, redact=True) if redact else result

@@ -1,0 +1,50 @@
+"""Token and dedup stores: where the per-portal ``application_token`` and seen deliveries live.
+
+This package owns the two store protocols that verification and dispatch code depends on
+(``TokenStore``, ``DedupStore``) and their backends: in-memory, SQLite (stdlib) and Redis
+(optional ``redis`` extra). The Redis stores are imported lazily, on first access, so
+``import b24botevents.stores`` works without redis-py installed. A store that cannot be
+reached raises ``b24botevents.errors.StoreUnavailable``; nothing here ever logs, shows in a
+``repr`` or puts in an error message the value of a token.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._protocols import DedupStore, TokenStore
+from .memory import MemoryDedupStore, MemoryTokenStore
+from .sqlite import SQLiteDedupStore, SQLiteTokenStore
+
+if TYPE_CHECKING:
+    from .redis import RedisDedupStore as RedisDedupStore
+    from .redis import RedisTokenStore as RedisTokenStore
+
+# The Redis names are deliberately left out of __all__: ``from b24botevents.stores import *``
+# must not fail when the optional redis-py is missing.
+__all__ = [
+    "DedupStore",
+    "MemoryDedupStore",
+    "MemoryTokenStore",
+    "SQLiteDedupStore",
+    "SQLiteTokenStore",
+    "TokenStore",
+]
+
+_LAZY = frozenset({"RedisDedupStore", "RedisTokenStore"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        # ``.redis`` raises an ImportError naming ``pip install 'b24botevents[redis]'`` when
+        # redis-py is missing.
+        module = importlib.import_module(".redis", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY)

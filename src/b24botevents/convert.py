@@ -130,9 +130,7 @@ def _structure_datetime(value: Any, _: object) -> datetime:
     except (ValueError, OverflowError, OSError) as exc:
         if isinstance(exc, _Invalid):
             raise
-        raise _Invalid(
-            f"expected Unix seconds or an ISO-8601 date, got {_shown(value)}"
-        ) from None
+        raise _Invalid(f"expected Unix seconds or an ISO-8601 date, got {_shown(value)}") from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
@@ -197,7 +195,7 @@ converter.register_unstructure_hook(datetime, _unstructure_datetime)
 converter.register_unstructure_hook(AppStatus, _unstructure_status)
 # Generic aliases cannot be registered by class; match them by equality instead.
 _SCOPE_TYPE: Any = tuple[str, ...]
-_STATUS_TYPE: Any = Union[AppStatus, str]
+_STATUS_TYPE: Any = AppStatus | str
 _MAPPING_TYPE: Any = dict[str, Any]
 converter.register_structure_hook_func(lambda t: t == _SCOPE_TYPE, _structure_scope)
 converter.register_structure_hook_func(lambda t: t == _STATUS_TYPE, _structure_status)
@@ -220,7 +218,7 @@ def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
     dates, so those are "no value" too, except where a boolean is wanted.
     """
     inner_args = tuple(arg for arg in get_args(type_) if arg is not type(None))
-    inner: Any = inner_args[0] if len(inner_args) == 1 else Union[inner_args]
+    inner: Any = inner_args[0] if len(inner_args) == 1 else Union[inner_args]  # noqa: UP007
     structure = converter.get_structure_hook(inner)
     false_is_empty = inner is not bool
     zero_is_empty = inner is datetime
@@ -308,7 +306,11 @@ for _model, _style in _STYLES.items():
 for _event_cls in (*dict.fromkeys(EVENT_TYPES.values()), UnknownEvent):
     _register_model(
         _event_cls,
-        {a.name: _ENVELOPE.get(a.name, a.name) for a in attrs.fields(_event_cls) if a.name != "raw"},
+        {
+            a.name: _ENVELOPE.get(a.name, a.name)
+            for a in attrs.fields(_event_cls)
+            if a.name != "raw"
+        },
         code=override(rename="event", struct_hook=_structure_code),
         raw=override(omit=True),
     )

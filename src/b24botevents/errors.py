@@ -13,6 +13,7 @@ __all__ = [
     "SchemaError",
     "StoreUnavailable",
     "UnsupportedContentType",
+    "VerificationFailed",
 ]
 
 
@@ -44,9 +45,7 @@ class SchemaError(B24EventError):
     ``(path, reason)`` found, in field order.
     """
 
-    def __init__(
-        self, path: str, reason: str, *, errors: tuple[tuple[str, str], ...] = ()
-    ) -> None:
+    def __init__(self, path: str, reason: str, *, errors: tuple[tuple[str, str], ...] = ()) -> None:
         self.path = path
         self.reason = reason
         self.errors = errors or ((path, reason),)
@@ -59,3 +58,11 @@ class SchemaError(B24EventError):
 
 class StoreUnavailable(B24EventError):
     """A token or dedup store could not be reached; handling fails closed."""
+
+
+class VerificationFailed(B24EventError):
+    """The event's ``auth[application_token]`` could not be verified; nothing ran.
+
+    The message says why (unknown portal, mismatch, missing token) and never shows a
+    token.
+    """

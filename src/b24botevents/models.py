@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 import attrs
 
@@ -205,7 +205,7 @@ class BotV2DeleteEvent(Event):
 
 
 #: Either delete event; both have ``bot_id`` and ``bot_code``.
-AnyBotDeleteEvent = Union[BotDeleteEvent, BotV2DeleteEvent]
+AnyBotDeleteEvent = BotDeleteEvent | BotV2DeleteEvent
 
 
 # ---- app lifecycle -------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote_plus, unquote
 
 from .errors import LimitExceeded, PayloadError, UnsupportedContentType
@@ -125,8 +125,7 @@ class _TreeBuilder:
         limits = self._limits
         if len(full_key) > limits.max_key_length:
             raise LimitExceeded(
-                f"key {_show_key(full_key)} is longer than max_key_length="
-                f"{limits.max_key_length}",
+                f"key {_show_key(full_key)} is longer than max_key_length={limits.max_key_length}",
                 limit="max_key_length",
             )
         bracket = full_key.find("[")
@@ -181,12 +180,7 @@ class _TreeBuilder:
         for parent, key, container in reversed(self._created):
             if parent.get(key) is not container or not container:
                 continue
-            index = 0
-            for existing in container:
-                if existing != str(index):
-                    break
-                index += 1
-            else:
+            if all(existing == str(index) for index, existing in enumerate(container)):
                 parent[key] = list(container.values())
         return self.root
 
@@ -260,9 +254,7 @@ def parse_form(
     if "%5" in text:
         # Brackets are the only escapes a key needs for its structure. Replacing them up
         # front is exact: '%' is not a hex digit, so no other escape can overlap these.
-        text = (
-            text.replace("%5B", "[").replace("%5D", "]").replace("%5b", "[").replace("%5d", "]")
-        )
+        text = text.replace("%5B", "[").replace("%5D", "]").replace("%5b", "[").replace("%5d", "]")
     fields = text.split("&")
     if len(fields) > limits.max_fields:
         present = len(fields) - fields.count("")
@@ -302,7 +294,9 @@ def parse_form(
     return builder.finish()
 
 
-def tree_from_pairs(pairs: Iterable[tuple[str, Any]], *, limits: Limits | None = None) -> dict[str, Any]:
+def tree_from_pairs(
+    pairs: Iterable[tuple[str | bytes, Any]], *, limits: Limits | None = None
+) -> dict[str, Any]:
     """Build a tree from already-decoded ``(key, value)`` pairs with bracket keys.
 
     This is what ``urllib.parse.parse_qsl`` returns, and what web frameworks keep in their
@@ -310,15 +304,14 @@ def tree_from_pairs(pairs: Iterable[tuple[str, Any]], *, limits: Limits | None =
     """
     limits = limits or DEFAULT_LIMITS
     builder = _TreeBuilder(limits)
-    count = 0
-    for pair in pairs:
-        count += 1
+    for count, pair in enumerate(pairs, 1):
         if count > limits.max_fields:
             raise LimitExceeded(
                 f"more than max_fields={limits.max_fields} fields", limit="max_fields"
             )
         try:
             key, value = pair
+            key = cast(Any, key)  # checked below: callers hand us anything iterable
         except (TypeError, ValueError):
             raise PayloadError(f"field {count} is not a (key, value) pair") from None
         if isinstance(key, bytes):
@@ -359,7 +352,9 @@ def _pairs_of(mapping: Any) -> Iterator[tuple[Any, Any]]:
             yield key, value
 
 
-def tree_from_mapping(mapping: Mapping[Any, Any], *, limits: Limits | None = None) -> dict[str, Any]:
+def tree_from_mapping(
+    mapping: Mapping[Any, Any], *, limits: Limits | None = None
+) -> dict[str, Any]:
     """Accept a mapping: a flat one with bracket keys is rebuilt, a tree is checked.
 
     A flat mapping (``{"data[BOT_ID]": "567"}``, a Django ``QueryDict``, a werkzeug
@@ -410,7 +405,9 @@ def _reject_constant(name: str) -> Any:
     raise PayloadError(f"invalid JSON: {name} is not a JSON number")
 
 
-def parse_json(body: bytes | bytearray | memoryview | str, *, limits: Limits | None = None) -> dict[str, Any]:
+def parse_json(
+    body: bytes | bytearray | memoryview | str, *, limits: Limits | None = None
+) -> dict[str, Any]:
     """Decode a JSON object body, bounded by ``limits`` like form bodies are."""
     limits = limits or DEFAULT_LIMITS
     text = _body_text(body, limits)

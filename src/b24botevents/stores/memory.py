@@ -26,6 +26,9 @@ _PURGE_BATCH = 64
 class MemoryTokenStore:
     """A thread-safe ``TokenStore`` backed by a dict."""
 
+    #: No I/O: async code may call it in the event loop.
+    blocking = False
+
     def __init__(self, initial: Mapping[str, str] | None = None) -> None:
         self._lock = threading.Lock()
         self._tokens: dict[str, str] = {}
@@ -66,6 +69,9 @@ class MemoryDedupStore:
     ``clock`` returns seconds; inject a fake one in tests. Expired entries are purged lazily
     by ``claim``, a bounded number per call, so memory tracks the number of live claims.
     """
+
+    #: No I/O: async code may call it in the event loop.
+    blocking = False
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock

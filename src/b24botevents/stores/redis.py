@@ -18,6 +18,7 @@ from typing import TypeVar
 try:
     import redis
     from redis.backoff import ExponentialBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import RedisError
     from redis.retry import Retry
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess without redis
@@ -34,8 +35,10 @@ _log = logging.getLogger("b24botevents.stores")
 _R = TypeVar("_R", bound="_RedisStore")
 
 # Clients built from a URL fail fast: a dead server must turn into StoreUnavailable within
-# a couple of seconds, not hang a webhook request. One quick retry still covers a pooled
-# connection that the server closed while idle.
+# a couple of seconds, not hang a webhook request. One quick retry, on connection errors
+# only, covers a pooled connection that the server closed while idle. Timeouts are not
+# retried: the server may have applied a claim whose reply was lost, and a retried
+# ``SET NX`` would then report the caller's own claim as a duplicate.
 _SOCKET_TIMEOUT = 2.0
 _RETRIES = 1
 
@@ -53,7 +56,11 @@ class _RedisStore:
                 client_or_url,
                 socket_timeout=_SOCKET_TIMEOUT,
                 socket_connect_timeout=_SOCKET_TIMEOUT,
-                retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), _RETRIES),
+                retry=Retry(
+                    ExponentialBackoff(cap=0.1, base=0.01),
+                    _RETRIES,
+                    supported_errors=(RedisConnectionError,),
+                ),
             )
             self._owns_client = True
         elif isinstance(client_or_url, redis.Redis):

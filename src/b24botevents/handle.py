@@ -1,0 +1,317 @@
+"""The framework-free core: ``Dispatcher.handle(body, content_type=...) -> Response``.
+
+One request goes through: decode the body -> verify ``application_token`` on the decoded
+tree -> build the typed event -> (replay window, install approval, dedup) -> dispatch ->
+status. Framework adapters only move bytes in and out of this.
+
+Statuses: 200 handled or ignored (and duplicates); 400 undecodable body or a body that
+does not fit its model; 403 verification failed; 413 a ``Limits`` bound; 415 neither
+form data nor JSON; 500 a handler error no ``on_error`` hook dealt with; 503 a token or
+dedup store that cannot be reached (fail closed). No response, log line or exception text
+carries a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import Executor
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import attrs
+
+from .convert import event_from_tree
+from .dedup import Deduplicator
+from .dispatch import DispatchResult, Router, _run_coroutine
+from .errors import (
+    B24EventError,
+    LimitExceeded,
+    PayloadError,
+    SchemaError,
+    StoreUnavailable,
+    UnsupportedContentType,
+    VerificationFailed,
+)
+from .limits import Limits
+from .models import AppInstallEvent, AppUpdateEvent, Event
+from .stores import TokenStore
+from .verify import (
+    NoVerifier,
+    StaticVerifier,
+    StoreVerifier,
+    Verdict,
+    Verifier,
+    check_age,
+    read_envelope,
+)
+from .wire import to_tree
+
+__all__ = ["ApproveInstall", "Dispatcher", "Response"]
+
+logger = logging.getLogger("b24botevents")
+
+T = TypeVar("T")
+
+#: ``approve_install(event, replaces_token) -> bool`` (or an awaitable of it): asked
+#: before a token is stored on ONAPPINSTALL (first install, or a different token) and on
+#: ONAPPUPDATE with a token that differs from the stored one. False refuses (403).
+ApproveInstall = Callable[[AppInstallEvent | AppUpdateEvent, bool], bool | Awaitable[bool]]
+
+_TEXT_PLAIN = (("content-type", "text/plain; charset=utf-8"),)
+
+
+@attrs.frozen
+class Response:
+    """What to answer: ``status``, ``body`` and ``headers``, for any web framework.
+
+    ``result`` is the dispatch outcome when handlers ran (not part of the HTTP answer).
+    """
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = _TEXT_PLAIN
+    result: DispatchResult | None = attrs.field(default=None, eq=False, repr=False)
+
+
+def _text(status: int, text: str, result: DispatchResult | None = None) -> Response:
+    return Response(status, text.encode("utf-8"), result=result)
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+class _Refused(Exception):
+    """Internal: stop handling and answer with ``response``."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+class Dispatcher(Router):
+    """A ``Router`` that also turns request bodies into verified, dispatched events.
+
+    Say where the expected tokens come from, exactly one of:
+
+    * ``token_store=``: per-portal tokens learnt at ONAPPINSTALL (``SQLiteTokenStore``,
+      ``RedisTokenStore``, ``MemoryTokenStore``); ``approve_install`` may veto installs;
+    * ``application_token=``: one token, or several at once while rotating (single-portal
+      apps and outgoing webhooks);
+    * ``verify=False``: no verification at all, on purpose.
+
+    ``max_age`` refuses events whose ``ts`` is further than that from now (off by default:
+    the Bitrix24 queue can delay events). ``dedup`` answers repeated deliveries without
+    running handlers again. ``executor`` runs sync handlers and blocking store calls in
+    async code (default: asyncio's default thread pool).
+    """
+
+    def __init__(
+        self,
+        *,
+        token_store: TokenStore | None = None,
+        application_token: str | Iterable[str] | None = None,
+        verify: bool = True,
+        approve_install: ApproveInstall | None = None,
+        max_age: timedelta | float | None = None,
+        dedup: Deduplicator | None = None,
+        limits: Limits | None = None,
+        executor: Executor | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(name=name or "dispatcher")
+        if verify is not True and verify is not False:
+            raise TypeError("verify must be True or False")
+        given = [
+            n
+            for n, v in (("token_store", token_store), ("application_token", application_token))
+            if v is not None
+        ]
+        if not verify:
+            if given:
+                raise ValueError(f"verify=False contradicts {given[0]}=; pass one or the other")
+            self.verifier: Verifier = NoVerifier()
+        elif not given:
+            raise ValueError(
+                "say where the expected application_token comes from: token_store=... "
+                "(per portal), application_token=... (fixed), or verify=False"
+            )
+        elif len(given) > 1:
+            raise ValueError("pass token_store= or application_token=, not both")
+        elif token_store is not None:
+            self.verifier = StoreVerifier(token_store, approval=approve_install is not None)
+        else:
+            assert application_token is not None
+            self.verifier = StaticVerifier(application_token)
+        if approve_install is not None and token_store is None:
+            raise ValueError("approve_install= needs token_store=: it guards stored tokens")
+        if isinstance(max_age, (int, float)):
+            max_age = timedelta(seconds=max_age)
+        if max_age is not None and max_age <= timedelta(0):
+            raise ValueError("max_age must be positive")
+        self.approve_install = approve_install
+        self.max_age = max_age
+        self.dedup = dedup
+        self.limits = limits
+        self.executor = executor
+
+    def __repr__(self) -> str:
+        return f"<Dispatcher {self.name!r} verifier={self.verifier!r}>"
+
+    # ---- the steps, shared by handle and ahandle -------------------------------------
+
+    def _decode(
+        self, body: Any, content_type: str | None, headers: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        if content_type is None:
+            content_type = _header(headers, "content-type")
+        return to_tree(body, content_type=content_type, limits=self.limits)
+
+    def _build(self, tree: dict[str, Any], verdict: Verdict) -> Event:
+        event = event_from_tree(tree)
+        if self.max_age is not None:
+            check_age(event, self.max_age)
+        return event
+
+    def _approval_refused(self, verdict: Verdict, approved: object) -> None:
+        if approved is not True:
+            raise VerificationFailed(
+                f"{verdict.envelope.code} from {verdict.envelope.portal}: "
+                "refused by approve_install"
+            )
+
+    @staticmethod
+    def _failure(exc: BaseException, code: str = "") -> Response:
+        """Map an exception to its response, and log it without secrets."""
+        what = code or "event"
+        if isinstance(exc, _Refused):
+            return exc.response
+        if isinstance(exc, VerificationFailed):
+            logger.warning("rejected: %s", exc)
+            return _text(403, "forbidden: the event could not be verified")
+        if isinstance(exc, StoreUnavailable):
+            logger.error("store unavailable while handling %s: %s", what, exc)
+            return _text(503, "service unavailable: token or dedup store unreachable")
+        if isinstance(exc, LimitExceeded):
+            logger.debug("body refused: %s", exc)
+            return _text(413, f"payload too large: {exc}")
+        if isinstance(exc, UnsupportedContentType):
+            logger.debug("body refused: %s", exc)
+            return _text(415, f"unsupported media type: {exc}")
+        if isinstance(exc, (PayloadError, SchemaError)):
+            logger.debug("body refused: %s", exc)
+            return _text(400, f"bad request: {exc}")
+        logger.error(
+            "handler failed for %s and no on_error hook dealt with it",
+            what,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        return _text(500, "internal error: a handler failed")
+
+    @staticmethod
+    def _success(result: DispatchResult) -> Response:
+        logger.debug(
+            "%s dispatched to %d handler(s)%s",
+            result.event.code,
+            len(result.handlers),
+            "" if result.handled else " (no handler for this code)",
+        )
+        return _text(200, "ok" if result.handled else "ignored", result)
+
+    # ---- synchronous -----------------------------------------------------------------
+
+    def handle(
+        self,
+        body: Any,
+        *,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """Decode, verify, dispatch one request body; never raises for bad input."""
+        code = ""
+        try:
+            tree = self._decode(body, content_type, headers)
+            verdict = self.verifier.check(read_envelope(tree))
+            code = verdict.envelope.code
+            event = self._build(tree, verdict)
+            if verdict.needs_approval:
+                assert self.approve_install is not None
+                approved: object = self.approve_install(event, verdict.replaces_token)  # type: ignore[arg-type]
+                if inspect.isawaitable(approved):
+                    approved = _run_coroutine(approved)
+                self._approval_refused(verdict, approved)
+            self.verifier.before(verdict)
+            if self.dedup is not None and not self.dedup.claim(event):
+                logger.debug("%s from %s is a repeated delivery", code, verdict.envelope.portal)
+                return _text(200, "duplicate")
+            try:
+                result = self.dispatch(event)
+            except Exception:
+                if self.dedup is not None:
+                    self.dedup.release(event)
+                raise
+            finally:
+                self.verifier.after(verdict)
+        except Exception as exc:
+            return self._failure(exc, code)
+        return self._success(result)
+
+    # ---- asynchronous ----------------------------------------------------------------
+
+    async def _blocking(self, blocking: bool, fn: Callable[..., T], *args: Any) -> T:
+        """Run a store call in a worker thread when it may block the loop."""
+        if not blocking:
+            return fn(*args)
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    async def ahandle(
+        self,
+        body: Any,
+        *,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """``handle`` for async code: never blocks the loop on handlers or stores."""
+        code = ""
+        verifier = self.verifier
+        try:
+            tree = self._decode(body, content_type, headers)
+            verdict = await self._blocking(verifier.blocking, verifier.check, read_envelope(tree))
+            code = verdict.envelope.code
+            event = self._build(tree, verdict)
+            if verdict.needs_approval:
+                assert self.approve_install is not None
+                approved: object = self.approve_install(event, verdict.replaces_token)  # type: ignore[arg-type]
+                if inspect.isawaitable(approved):
+                    approved = await approved
+                self._approval_refused(verdict, approved)
+            await self._blocking(verifier.blocking, verifier.before, verdict)
+            dedup = self.dedup
+            if dedup is not None and not await self._blocking(dedup.blocking, dedup.claim, event):
+                logger.debug("%s from %s is a repeated delivery", code, verdict.envelope.portal)
+                return _text(200, "duplicate")
+            try:
+                result = await self.adispatch(event, executor=self.executor)
+            except Exception:
+                if dedup is not None:
+                    await self._blocking(dedup.blocking, dedup.release, event)
+                raise
+            finally:
+                await self._blocking(verifier.blocking, verifier.after, verdict)
+        except Exception as exc:
+            return self._failure(exc, code)
+        return self._success(result)
+
+
+__all__ += ["B24EventError"]  # re-exported for adapters that catch it

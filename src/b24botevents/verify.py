@@ -1,0 +1,262 @@
+"""Verification of ``auth[application_token]``, on the decoded tree, before any model is built.
+
+Bitrix24 sends the app's ``application_token`` with every event; ONAPPINSTALL is where the
+app learns it. A ``Verifier`` decides from the tree alone whether an event is genuine, so a
+forged request is refused before the library spends anything on it:
+
+* ``StoreVerifier``: per portal, against a ``TokenStore`` (install stores the token,
+  uninstall deletes it after the handlers ran);
+* ``StaticVerifier``: against one or more fixed tokens (single-portal apps, outgoing
+  webhooks, rotation);
+* ``NoVerifier``: the explicit ``verify=False``.
+
+Portals are keyed by ``member_id``, or by ``domain`` when the envelope has no
+``member_id`` (the v2 webhook envelope carries only ``domain`` and ``application_token``).
+Only the top-level ``auth`` counts: v2's ``data[bot][auth]`` is never consulted.
+Tokens are compared with ``hmac.compare_digest``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+
+from .errors import VerificationFailed
+from .models import Event
+from .redact import mask_repr
+from .stores import TokenStore
+
+__all__ = [
+    "INSTALL",
+    "UNINSTALL",
+    "UPDATE",
+    "Envelope",
+    "NoVerifier",
+    "StaticVerifier",
+    "StoreVerifier",
+    "Verdict",
+    "Verifier",
+    "check_age",
+    "portal_keys",
+    "read_envelope",
+]
+
+INSTALL = "ONAPPINSTALL"
+UPDATE = "ONAPPUPDATE"
+UNINSTALL = "ONAPPUNINSTALL"
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):  # JSON member ids
+        return str(value)
+    return None
+
+
+@attrs.frozen
+class Envelope:
+    """What verification reads from a decoded body: code, portal and token."""
+
+    code: str
+    member_id: str | None
+    domain: str | None
+    token: str | None = attrs.field(repr=mask_repr)
+    has_auth: bool
+
+    @property
+    def portal(self) -> str:
+        """A name for the portal in log lines and messages (never a secret)."""
+        return self.member_id or self.domain or "unknown portal"
+
+
+def read_envelope(tree: Mapping[str, Any]) -> Envelope:
+    """Pick the verification fields out of a decoded tree, tolerating any shape."""
+    code = tree.get("event")
+    auth = tree.get("auth")
+    if not isinstance(auth, Mapping):
+        return Envelope(
+            code=code.upper() if isinstance(code, str) else "",
+            member_id=None,
+            domain=None,
+            token=None,
+            has_auth=False,
+        )
+    domain = _text(auth.get("domain"))
+    return Envelope(
+        code=code.upper() if isinstance(code, str) else "",
+        member_id=_text(auth.get("member_id")),
+        domain=domain.lower() if domain else None,  # host names are case-insensitive
+        token=_text(auth.get("application_token")),
+        has_auth=True,
+    )
+
+
+def portal_keys(envelope: Envelope) -> tuple[str, ...]:
+    """Store keys for a portal: by ``member_id`` first, then by ``domain``."""
+    keys = []
+    if envelope.member_id:
+        keys.append(f"member:{envelope.member_id}")
+    if envelope.domain:
+        keys.append(f"domain:{envelope.domain}")
+    return tuple(keys)
+
+
+def _same_token(expected: str, received: str) -> bool:
+    # Bytes, because compare_digest only takes ASCII str; tokens are usually hex.
+    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
+
+
+@attrs.frozen
+class Verdict:
+    """An accepted event, and what the store must do around its handlers.
+
+    ``needs_approval``: the install hook must approve before anything is stored (a first
+    install with a hook configured, or a token that differs from the stored one);
+    ``replaces_token`` tells the hook which. ``store_keys`` are written with ``token``
+    before the handlers run; ``delete_keys`` are removed after they ran.
+    """
+
+    envelope: Envelope
+    needs_approval: bool = False
+    replaces_token: bool = False
+    store_keys: tuple[str, ...] = ()
+    delete_keys: tuple[str, ...] = ()
+
+
+class Verifier:
+    """Base class: ``check`` a tree, then ``before``/``after`` the handlers."""
+
+    #: Whether ``check``/``before``/``after`` may block on I/O (async code runs them
+    #: in a worker thread when they may).
+    blocking: bool = False
+
+    def check(self, envelope: Envelope) -> Verdict:
+        raise NotImplementedError
+
+    def before(self, verdict: Verdict) -> None:
+        """Called once the event is accepted (and approved), before the handlers."""
+
+    def after(self, verdict: Verdict) -> None:
+        """Called after the handlers ran."""
+
+
+def _require_token(envelope: Envelope) -> str:
+    if not envelope.has_auth:
+        raise VerificationFailed(f"{envelope.code or 'event'}: no auth block to verify")
+    if envelope.token is None:
+        raise VerificationFailed(f"{envelope.code or 'event'}: no auth[application_token]")
+    return envelope.token
+
+
+class NoVerifier(Verifier):
+    """Accepts everything: what ``verify=False`` asks for."""
+
+    def check(self, envelope: Envelope) -> Verdict:
+        return Verdict(envelope)
+
+    def __repr__(self) -> str:
+        return "NoVerifier()"
+
+
+class StaticVerifier(Verifier):
+    """Accepts events whose token equals any of the configured ones (rotation)."""
+
+    def __init__(self, tokens: str | Iterable[str]) -> None:
+        listed = (tokens,) if isinstance(tokens, str) else tuple(tokens)
+        if not listed or not all(isinstance(token, str) and token for token in listed):
+            raise ValueError("application_token needs one or more non-empty strings")
+        self._tokens = listed
+
+    def __repr__(self) -> str:
+        return f"StaticVerifier({len(self._tokens)} token(s))"
+
+    def check(self, envelope: Envelope) -> Verdict:
+        received = _require_token(envelope)
+        matched = False
+        for expected in self._tokens:  # no early exit: the time says nothing of which
+            matched |= _same_token(expected, received)
+        if not matched:
+            raise VerificationFailed(
+                f"{envelope.code or 'event'} from {envelope.portal}: "
+                "application_token does not match"
+            )
+        return Verdict(envelope)
+
+
+class StoreVerifier(Verifier):
+    """Per-portal tokens in a ``TokenStore``, learnt at ONAPPINSTALL.
+
+    ``approval`` says whether an install hook is configured: with one, a first install
+    and any token change ask it; without one, a first install is accepted and a token
+    change is refused.
+    """
+
+    def __init__(self, store: TokenStore, *, approval: bool = False) -> None:
+        self.store = store
+        self.approval = approval
+        self.blocking = getattr(store, "blocking", True)
+
+    def __repr__(self) -> str:
+        return f"StoreVerifier({self.store!r})"
+
+    def check(self, envelope: Envelope) -> Verdict:
+        token = _require_token(envelope)
+        keys = portal_keys(envelope)
+        what = f"{envelope.code or 'event'} from {envelope.portal}"
+        if not keys:
+            raise VerificationFailed(f"{what}: auth has neither member_id nor domain")
+        stored = self.store.get(keys[0])
+        matches = stored is not None and _same_token(stored, token)
+        if envelope.code == INSTALL:
+            if matches:
+                return Verdict(envelope, store_keys=keys)
+            if stored is not None and not self.approval:
+                raise VerificationFailed(
+                    f"{what}: the portal is installed with another application_token"
+                )
+            return Verdict(
+                envelope,
+                needs_approval=self.approval,
+                replaces_token=stored is not None,
+                store_keys=keys,
+            )
+        if envelope.code == UPDATE and not matches and self.approval:
+            return Verdict(
+                envelope, needs_approval=True, replaces_token=stored is not None, store_keys=keys
+            )
+        if stored is None:
+            raise VerificationFailed(f"{what}: unknown portal (no token stored)")
+        if not matches:
+            raise VerificationFailed(f"{what}: application_token does not match")
+        if envelope.code == UPDATE:
+            return Verdict(envelope, store_keys=keys)
+        if envelope.code == UNINSTALL:
+            return Verdict(envelope, delete_keys=keys)
+        return Verdict(envelope)
+
+    def before(self, verdict: Verdict) -> None:
+        token = verdict.envelope.token
+        if token is not None:
+            for key in verdict.store_keys:
+                self.store.set(key, token)
+
+    def after(self, verdict: Verdict) -> None:
+        for key in verdict.delete_keys:
+            self.store.delete(key)
+
+
+def check_age(event: Event, max_age: timedelta, *, now: datetime | None = None) -> None:
+    """Refuse an event whose ``ts`` is missing or further than ``max_age`` from now."""
+    if event.ts is None:
+        raise VerificationFailed(f"{event.code}: no ts, and a max_age is configured")
+    now = now or datetime.now(timezone.utc)
+    if abs(now - event.ts) > max_age:
+        raise VerificationFailed(
+            f"{event.code}: ts is {abs(now - event.ts).total_seconds():.0f}s away from now, "
+            f"more than max_age={max_age.total_seconds():.0f}s"
+        )

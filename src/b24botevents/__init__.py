@@ -18,7 +18,7 @@ from .errors import (
     UnsupportedContentType,
     VerificationFailed,
 )
-from .handle import ApproveInstall, Dispatcher, Response
+from .handle import ApproveInstall, Dispatcher, Response, method_not_allowed, payload_too_large
 from .limits import Limits
 from .models import (
     EVENT_TYPES,
@@ -97,8 +97,10 @@ __all__ = [
     "__version__",
     "decode_body",
     "encode_form",
+    "method_not_allowed",
     "parse_event",
     "parse_form",
+    "payload_too_large",
 ]
 
 # RedisTokenStore and RedisDedupStore need the optional redis extra: resolved on first

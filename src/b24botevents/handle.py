@@ -18,8 +18,10 @@ import contextvars
 import functools
 import inspect
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -29,7 +31,6 @@ from .convert import event_from_tree
 from .dedup import Deduplicator
 from .dispatch import DispatchResult, Router, _run_coroutine
 from .errors import (
-    B24EventError,
     LimitExceeded,
     PayloadError,
     SchemaError,
@@ -37,7 +38,7 @@ from .errors import (
     UnsupportedContentType,
     VerificationFailed,
 )
-from .limits import Limits
+from .limits import DEFAULT_LIMITS, Limits
 from .models import AppInstallEvent, AppUpdateEvent, Event
 from .stores import TokenStore
 from .verify import (
@@ -51,7 +52,13 @@ from .verify import (
 )
 from .wire import to_tree
 
-__all__ = ["ApproveInstall", "Dispatcher", "Response"]
+__all__ = [
+    "ApproveInstall",
+    "Dispatcher",
+    "Response",
+    "method_not_allowed",
+    "payload_too_large",
+]
 
 logger = logging.getLogger("b24botevents")
 
@@ -80,6 +87,20 @@ class Response:
 
 def _text(status: int, text: str, result: DispatchResult | None = None) -> Response:
     return Response(status, text.encode("utf-8"), result=result)
+
+
+def method_not_allowed() -> Response:
+    """405 for anything but POST: what every adapter answers before reading a body."""
+    return Response(
+        405,
+        b"method not allowed: Bitrix24 delivers events with POST",
+        (*_TEXT_PLAIN, ("allow", "POST")),
+    )
+
+
+def payload_too_large(max_body_bytes: int) -> Response:
+    """413 for a body refused while it was being read (adapters stop reading at the limit)."""
+    return _text(413, f"payload too large: the body exceeds max_body_bytes={max_body_bytes}")
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -114,6 +135,13 @@ class Dispatcher(Router):
     the Bitrix24 queue can delay events). ``dedup`` answers repeated deliveries without
     running handlers again. ``executor`` runs sync handlers and blocking store calls in
     async code (default: asyncio's default thread pool).
+
+    ``background=True`` answers 200 as soon as an event is verified and runs its handlers
+    afterwards (asyncio tasks in ``ahandle``, a thread pool in ``handle``): Bitrix24 gives
+    slow handlers lower priority and never resends, so this is the recommended mode. At
+    most ``max_in_flight`` events run in the background; past that an event is handled
+    inline before the answer: slower, but nothing is dropped. Errors reach ``on_error``
+    (and the log); ``close``/``aclose`` wait for in-flight handlers, bounded.
     """
 
     def __init__(
@@ -127,6 +155,8 @@ class Dispatcher(Router):
         dedup: Deduplicator | None = None,
         limits: Limits | None = None,
         executor: Executor | None = None,
+        background: bool = False,
+        max_in_flight: int = 64,
         name: str | None = None,
     ) -> None:
         super().__init__(name=name or "dispatcher")
@@ -161,12 +191,27 @@ class Dispatcher(Router):
             raise ValueError("max_age must be positive")
         self.approve_install = approve_install
         self.max_age = max_age
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self.dedup = dedup
         self.limits = limits
         self.executor = executor
+        self.background = background
+        self.max_in_flight = max_in_flight
+        self._closing = False
+        self._tasks: set[asyncio.Task[Response]] = set()
+        self._futures: set[Future[None]] = set()
+        self._thread_slots = threading.BoundedSemaphore(max_in_flight)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Dispatcher {self.name!r} verifier={self.verifier!r}>"
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The body size adapters must enforce while reading, before calling ``handle``."""
+        return (self.limits or DEFAULT_LIMITS).max_body_bytes
 
     # ---- the steps, shared by handle and ahandle -------------------------------------
 
@@ -177,7 +222,7 @@ class Dispatcher(Router):
             content_type = _header(headers, "content-type")
         return to_tree(body, content_type=content_type, limits=self.limits)
 
-    def _build(self, tree: dict[str, Any], verdict: Verdict) -> Event:
+    def _build(self, tree: dict[str, Any]) -> Event:
         event = event_from_tree(tree)
         if self.max_age is not None:
             check_age(event, self.max_age)
@@ -191,7 +236,7 @@ class Dispatcher(Router):
             )
 
     @staticmethod
-    def _failure(exc: BaseException, code: str = "") -> Response:
+    def _failure(exc: Exception, code: str = "") -> Response:
         """Map an exception to its response, and log it without secrets."""
         what = code or "event"
         if isinstance(exc, _Refused):
@@ -230,6 +275,39 @@ class Dispatcher(Router):
 
     # ---- synchronous -----------------------------------------------------------------
 
+    def _accept(
+        self, body: Any, content_type: str | None, headers: Mapping[str, str] | None
+    ) -> tuple[Event, Verdict]:
+        """Everything before the handlers: decode, verify, build, approve, store, dedup."""
+        tree = self._decode(body, content_type, headers)
+        verdict = self.verifier.check(read_envelope(tree))
+        event = self._build(tree)
+        if verdict.needs_approval:
+            assert self.approve_install is not None
+            approved: object = self.approve_install(event, verdict.replaces_token)  # type: ignore[arg-type]
+            if inspect.isawaitable(approved):
+                approved = _run_coroutine(approved)
+            self._approval_refused(verdict, approved)
+        self.verifier.before(verdict)
+        if self.dedup is not None and not self.dedup.claim(event):
+            raise _Refused(_text(200, "duplicate"))
+        return event, verdict
+
+    def _finish(self, event: Event, verdict: Verdict) -> Response:
+        """Run the handlers, then the verifier's clean-up (uninstall deletes the token)."""
+        try:
+            try:
+                result = self.dispatch(event)
+            except Exception:
+                if self.dedup is not None:
+                    self.dedup.release(event)  # so that a resend runs again
+                raise
+            finally:
+                self.verifier.after(verdict)
+        except Exception as exc:
+            return self._failure(exc, event.code)
+        return self._success(result)
+
     def handle(
         self,
         body: Any,
@@ -237,34 +315,54 @@ class Dispatcher(Router):
         content_type: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """Decode, verify, dispatch one request body; never raises for bad input."""
-        code = ""
+        """Decode, verify and dispatch one request body; never raises for bad input.
+
+        With ``background=True`` the answer (200 ``accepted``) comes once the event is
+        verified, and the handlers run in a worker thread afterwards.
+        """
         try:
-            tree = self._decode(body, content_type, headers)
-            verdict = self.verifier.check(read_envelope(tree))
-            code = verdict.envelope.code
-            event = self._build(tree, verdict)
-            if verdict.needs_approval:
-                assert self.approve_install is not None
-                approved: object = self.approve_install(event, verdict.replaces_token)  # type: ignore[arg-type]
-                if inspect.isawaitable(approved):
-                    approved = _run_coroutine(approved)
-                self._approval_refused(verdict, approved)
-            self.verifier.before(verdict)
-            if self.dedup is not None and not self.dedup.claim(event):
-                logger.debug("%s from %s is a repeated delivery", code, verdict.envelope.portal)
-                return _text(200, "duplicate")
-            try:
-                result = self.dispatch(event)
-            except Exception:
-                if self.dedup is not None:
-                    self.dedup.release(event)
-                raise
-            finally:
-                self.verifier.after(verdict)
+            event, verdict = self._accept(body, content_type, headers)
         except Exception as exc:
-            return self._failure(exc, code)
-        return self._success(result)
+            return self._failure(exc)
+        if self.background and self._reserve_thread():
+            future = self._thread_pool().submit(self._finish_in_thread, event, verdict)
+            self._futures.add(future)
+            future.add_done_callback(self._futures.discard)
+            return _text(200, "accepted")
+        return self._finish(event, verdict)
+
+    def _reserve_thread(self) -> bool:
+        return not self._closing and self._thread_slots.acquire(blocking=False)
+
+    def _thread_pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=min(self.max_in_flight, 32), thread_name_prefix="b24botevents"
+                )
+            return self._pool
+
+    def _finish_in_thread(self, event: Event, verdict: Verdict) -> None:
+        try:
+            self._finish(event, verdict)  # failures are logged and offered to on_error
+        finally:
+            self._thread_slots.release()
+
+    def close(self, timeout: float | None = 30.0) -> bool:
+        """Stop taking background work and wait (up to ``timeout``) for what is running.
+
+        Returns True when nothing is left running. Events that arrive after this run
+        inline, so nothing is dropped.
+        """
+        self._closing = True
+        _, pending = futures_wait(list(self._futures), timeout=timeout)
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=not pending)
+        if pending:
+            logger.warning("close: %d background handler(s) still running", len(pending))
+        return not pending
 
     # ---- asynchronous ----------------------------------------------------------------
 
@@ -275,32 +373,28 @@ class Dispatcher(Router):
         call = functools.partial(contextvars.copy_context().run, fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
-    async def ahandle(
-        self,
-        body: Any,
-        *,
-        content_type: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Response:
-        """``handle`` for async code: never blocks the loop on handlers or stores."""
-        code = ""
+    async def _aaccept(
+        self, body: Any, content_type: str | None, headers: Mapping[str, str] | None
+    ) -> tuple[Event, Verdict]:
         verifier = self.verifier
+        tree = self._decode(body, content_type, headers)
+        verdict = await self._blocking(verifier.blocking, verifier.check, read_envelope(tree))
+        event = self._build(tree)
+        if verdict.needs_approval:
+            assert self.approve_install is not None
+            approved: object = self.approve_install(event, verdict.replaces_token)  # type: ignore[arg-type]
+            if inspect.isawaitable(approved):
+                approved = await approved
+            self._approval_refused(verdict, approved)
+        await self._blocking(verifier.blocking, verifier.before, verdict)
+        dedup = self.dedup
+        if dedup is not None and not await self._blocking(dedup.blocking, dedup.claim, event):
+            raise _Refused(_text(200, "duplicate"))
+        return event, verdict
+
+    async def _afinish(self, event: Event, verdict: Verdict) -> Response:
+        dedup = self.dedup
         try:
-            tree = self._decode(body, content_type, headers)
-            verdict = await self._blocking(verifier.blocking, verifier.check, read_envelope(tree))
-            code = verdict.envelope.code
-            event = self._build(tree, verdict)
-            if verdict.needs_approval:
-                assert self.approve_install is not None
-                approved: object = self.approve_install(event, verdict.replaces_token)  # type: ignore[arg-type]
-                if inspect.isawaitable(approved):
-                    approved = await approved
-                self._approval_refused(verdict, approved)
-            await self._blocking(verifier.blocking, verifier.before, verdict)
-            dedup = self.dedup
-            if dedup is not None and not await self._blocking(dedup.blocking, dedup.claim, event):
-                logger.debug("%s from %s is a repeated delivery", code, verdict.envelope.portal)
-                return _text(200, "duplicate")
             try:
                 result = await self.adispatch(event, executor=self.executor)
             except Exception:
@@ -308,10 +402,47 @@ class Dispatcher(Router):
                     await self._blocking(dedup.blocking, dedup.release, event)
                 raise
             finally:
-                await self._blocking(verifier.blocking, verifier.after, verdict)
+                await self._blocking(self.verifier.blocking, self.verifier.after, verdict)
         except Exception as exc:
-            return self._failure(exc, code)
+            return self._failure(exc, event.code)
         return self._success(result)
 
+    async def ahandle(
+        self,
+        body: Any,
+        *,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """``handle`` for async code: never blocks the loop on handlers or stores.
 
-__all__ += ["B24EventError"]  # re-exported for adapters that catch it
+        With ``background=True`` the handlers run in an ``asyncio`` task after the answer.
+        """
+        try:
+            event, verdict = await self._aaccept(body, content_type, headers)
+        except Exception as exc:
+            return self._failure(exc)
+        if self.background and not self._closing and len(self._tasks) < self.max_in_flight:
+            task = asyncio.get_running_loop().create_task(self._afinish(event, verdict))
+            self._tasks.add(task)  # a reference, or the task may vanish mid-flight
+            task.add_done_callback(self._tasks.discard)
+            return _text(200, "accepted")
+        return await self._afinish(event, verdict)
+
+    async def aclose(self, timeout: float | None = 30.0) -> bool:
+        """``close`` for async code: wait for background tasks (and threads), bounded.
+
+        Tasks still running after ``timeout`` are cancelled. Returns True when all
+        finished on their own.
+        """
+        self._closing = True
+        tasks = set(self._tasks)
+        pending: set[asyncio.Task[Response]] = set()
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            if pending:
+                logger.warning("aclose: cancelled %d background handler(s)", len(pending))
+        threads_done = await asyncio.get_running_loop().run_in_executor(None, self.close, timeout)
+        return not pending and threads_done

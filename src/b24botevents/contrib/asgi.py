@@ -1,0 +1,100 @@
+"""``ASGIApp``: the dispatcher as a plain ASGI 3 application, no framework needed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from b24botevents.handle import Dispatcher, Response, method_not_allowed, payload_too_large
+
+__all__ = ["ASGIApp", "read_asgi_body"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def read_asgi_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes | None:
+    """Receive the request body, or None as soon as it is known to exceed ``max_bytes``.
+
+    A declared ``content-length`` over the limit is refused before receiving anything;
+    otherwise receiving stops at the first chunk that crosses the limit.
+    """
+    declared = _header(scope, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        return None
+    parts: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(parts)  # the answer will go nowhere; nothing more to read
+        chunk = message.get("body", b"")
+        if chunk:
+            received += len(chunk)
+            if received > max_bytes:
+                return None
+            parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+async def send_response(send: Send, response: Response) -> None:
+    """Send a ``Response`` as ``http.response.start`` + ``http.response.body``."""
+    headers = [(key.encode("latin-1"), value.encode("latin-1")) for key, value in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode("ascii")))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+class ASGIApp:
+    """``ASGIApp(dp)``: POST bodies go to ``await dp.ahandle``; serve it with any ASGI server.
+
+    Lifespan shutdown waits (bounded by ``shutdown_timeout``) for handlers that
+    ``Dispatcher(background=True)`` still runs.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, *, shutdown_timeout: float = 30.0) -> None:
+        self.dispatcher = dispatcher
+        self.shutdown_timeout = shutdown_timeout
+
+    def __repr__(self) -> str:
+        return f"ASGIApp({self.dispatcher!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await send_response(send, await self.respond(scope, receive))
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        else:  # websockets and anything newer: not ours
+            raise RuntimeError(f"ASGIApp serves HTTP only, not {kind!r}")
+
+    async def respond(self, scope: Scope, receive: Receive) -> Response:
+        """The ``Response`` for one ASGI HTTP request (for frameworks built on ASGI)."""
+        if scope.get("method", "GET").upper() != "POST":
+            return method_not_allowed()
+        limit = self.dispatcher.max_body_bytes
+        body = await read_asgi_body(scope, receive, limit)
+        if body is None:
+            return payload_too_large(limit)
+        content_type = _header(scope, b"content-type")
+        return await self.dispatcher.ahandle(body, content_type=content_type)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.dispatcher.aclose(self.shutdown_timeout)
+                await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -27,10 +27,12 @@ from .errors import LimitExceeded, PayloadError, UnsupportedContentType
 from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
+    "check_tree",
     "decode_body",
     "encode_form",
     "media_type",
     "parse_form",
+    "parse_json",
     "to_tree",
     "tree_from_mapping",
     "tree_from_pairs",
@@ -38,6 +40,9 @@ __all__ = [
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 JSON_MEDIA_TYPE = "application/json"
+
+#: PHP skips one whitespace character (C ``isspace``) right after '[', so ``a[ ]`` appends.
+_BLANK_SEGMENTS = frozenset(" \t\n\v\f\r")
 
 _LONG_MAX = 2**63 - 1
 _LONG_MIN = -(2**63)
@@ -168,7 +173,7 @@ class _TreeBuilder:
                 node[key] = child
                 self._created.append((node, key, child))
             node = child
-            key = segment or None
+            key = None if not segment or segment in _BLANK_SEGMENTS else segment
         if key is None:
             key = self._append_key(node, full_key)
         elif next_free:
@@ -204,28 +209,40 @@ def _check_name(name: str, full_key: str) -> None:
 
 
 def _body_text(body: bytes | bytearray | memoryview | str, limits: Limits) -> str:
+    """The body as text, after checking its size in bytes and its encoding."""
     if isinstance(body, str):
-        size = len(body) if body.isascii() else len(body.encode("utf-8", "surrogatepass"))
-        text = body
+        if body.isascii():
+            size = len(body)
+        else:
+            try:
+                size = len(body.encode("utf-8"))
+            except UnicodeEncodeError as exc:  # lone surrogates: not text any peer sent
+                raise PayloadError(
+                    f"body is not valid Unicode (lone surrogate at offset {exc.start})"
+                ) from None
     else:
-        size = len(body)
-        text = ""
+        size = body.nbytes if isinstance(body, memoryview) else len(body)
     if size > limits.max_body_bytes:
         raise LimitExceeded(
             f"body is {size} bytes, more than max_body_bytes={limits.max_body_bytes}",
             limit="max_body_bytes",
         )
     if isinstance(body, str):
-        return text
-    raw = bytes(body)
-    try:
-        return raw.decode("ascii")  # what a form body should be; the fast path
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PayloadError(f"body is not valid UTF-8 (byte offset {exc.start})") from None
+        text = body
+    else:
+        raw = bytes(body)
+        try:
+            text = raw.decode("ascii")  # what a form body should be; the fast path
+        except UnicodeDecodeError:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise PayloadError(f"body is not valid UTF-8 (byte offset {exc.start})") from None
+    if "\x00" in text:
+        # PHP reads the body as a C string and stops at a raw NUL; refuse rather than
+        # disagree with it. (An encoded %00 inside a value is fine, as in PHP.)
+        raise PayloadError(f"body has a raw NUL byte at offset {text.index(chr(0))}")
+    return text
 
 
 def _decode_component(text: str, key: str | None) -> str:
@@ -359,10 +376,15 @@ def tree_from_mapping(
 
     A flat mapping (``{"data[BOT_ID]": "567"}``, a Django ``QueryDict``, a werkzeug
     ``MultiDict``) is recognised by a ``[`` in any top-level key. Anything else is taken as
-    an already-nested tree and checked against ``limits`` (depth and number of leaves).
+    an already-nested tree and checked against ``limits`` (depth and number of values).
+    Framework multi-dicts always go through their pairs, so a repeated key's last value
+    wins, as in a form body.
     """
     limits = limits or DEFAULT_LIMITS
-    if any(isinstance(key, str) and "[" in key for key in mapping):
+    is_multi_dict = callable(getattr(mapping, "lists", None)) or callable(
+        getattr(mapping, "multi_items", None)
+    )
+    if is_multi_dict or any(isinstance(key, str) and "[" in key for key in mapping):
         return tree_from_pairs(_pairs_of(mapping), limits=limits)
     tree = dict(mapping)
     check_tree(tree, limits=limits)
@@ -370,30 +392,34 @@ def tree_from_mapping(
 
 
 def check_tree(tree: Mapping[Any, Any], *, limits: Limits | None = None) -> None:
-    """Raise ``LimitExceeded`` if a decoded tree is deeper or larger than ``limits``."""
+    """Raise ``LimitExceeded`` if a decoded tree is deeper or larger than ``limits``.
+
+    ``max_fields`` counts what a form body would need a field for: every leaf value, and
+    every empty container (so a body of empty lists is as bounded as one of strings).
+    """
     limits = limits or DEFAULT_LIMITS
-    leaves = 0
+    fields = 0
     # Depth counts containers below the top level, so JSON {"a": {"b": 1}} is depth 1,
     # the same as the form key a[b].
     stack: list[tuple[Any, int]] = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        values = node.values() if isinstance(node, Mapping) else node
-        for value in values:
-            if isinstance(value, (Mapping, list, tuple)):
+        for value in node.values() if isinstance(node, Mapping) else node:
+            is_container = isinstance(value, (Mapping, list, tuple))
+            if not is_container or not value:
+                fields += 1
+                if fields > limits.max_fields:
+                    raise LimitExceeded(
+                        f"body has more than max_fields={limits.max_fields} values",
+                        limit="max_fields",
+                    )
+            if is_container:
                 if depth + 1 > limits.max_depth:
                     raise LimitExceeded(
                         f"body is nested more than max_depth={limits.max_depth} levels deep",
                         limit="max_depth",
                     )
                 stack.append((value, depth + 1))
-            else:
-                leaves += 1
-                if leaves > limits.max_fields:
-                    raise LimitExceeded(
-                        f"body has more than max_fields={limits.max_fields} values",
-                        limit="max_fields",
-                    )
 
 
 # --------------------------------------------------------------------------------------
@@ -420,7 +446,7 @@ def parse_json(
         ) from None
     except RecursionError:
         raise LimitExceeded(
-            f"JSON body is nested more than max_depth={limits.max_depth} levels deep",
+            f"JSON body is nested too deeply to decode (max_depth={limits.max_depth})",
             limit="max_depth",
         ) from None
     except ValueError as exc:  # e.g. an integer with too many digits
@@ -428,7 +454,26 @@ def parse_json(
     if not isinstance(tree, dict):
         raise PayloadError(f"a JSON body must be an object, not {type(tree).__name__}")
     check_tree(tree, limits=limits)
+    if "\\ud" in text or "\\uD" in text:
+        _reject_lone_surrogates(tree)
     return tree
+
+
+def _reject_lone_surrogates(tree: dict[str, Any]) -> None:
+    """JSON may escape half a surrogate pair (``"\\ud800"``); PHP's json_decode refuses."""
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            for text in (key, value):
+                if isinstance(text, str) and not text.isascii():
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise PayloadError("invalid JSON: a lone UTF-16 surrogate") from None
+            if isinstance(value, (dict, list)):
+                stack.append(value)
 
 
 def media_type(content_type: str | None) -> str | None:
@@ -505,7 +550,15 @@ def _php_float(number: float) -> str:
     if number == 0:
         return sign + "0"
     mantissa, _, exponent = f"{abs(number):.13e}".partition("e")
-    digits = mantissa.replace(".", "").rstrip("0") or "0"
+    rounded = mantissa.replace(".", "")  # 14 significant digits, correctly rounded
+    digits = rounded.rstrip("0") or "0"
+    if number.is_integer() and 1e14 <= abs(number) < 1e15:
+        # dtoa's path for integral doubles keeps trailing zeros when an exact tie (a 15th
+        # digit of 5) rounds down to even: PHP prints 710002428981305.0 as
+        # 7.1000242898130E+14 (found by the differential test against php).
+        exact = str(int(abs(number)))
+        if exact[14] == "5" and exact[:14] == rounded:
+            digits = rounded
     decpt = int(exponent) + 1  # position of the decimal point after the first digit
     if (decpt < -3) if decpt < 0 else (decpt > 14):
         exp = decpt - 1

@@ -33,12 +33,17 @@ def read_wsgi_body(environ: dict[str, Any], max_bytes: int) -> bytes | None:
     """Read the request body, or None as soon as it is known to exceed ``max_bytes``.
 
     A declared ``Content-Length`` over the limit is refused before reading anything;
-    otherwise (chunked bodies, or a wrong length) at most ``max_bytes + 1`` are read.
+    otherwise (chunked bodies the server marks ``wsgi.input_terminated``, or a wrong
+    length) at most ``max_bytes + 1`` are read.
     """
     declared = environ.get("CONTENT_LENGTH") or ""
     length: int | None = int(declared) if declared.isdigit() else None
     if length is not None and length > max_bytes:
         return None
+    if length is None and not environ.get("wsgi.input_terminated"):
+        # No length and no chunking: HTTP/1.1 says there is no body, and on servers that
+        # do not end the stream themselves (werkzeug's) reading would wait for the client.
+        return b""
     stream = environ["wsgi.input"]
     budget = max_bytes + 1 if length is None else length
     parts: list[bytes] = []

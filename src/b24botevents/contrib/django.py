@@ -1,0 +1,79 @@
+"""Django adapter: ``make_view(dp)``, a csrf-exempt sync view around ``Dispatcher.handle``.
+
+This module owns only the Django plumbing: reading the raw body with the size limit
+enforced while reading (never through ``request.body`` or ``request.POST``, which buffer
+the whole body and apply Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE``), passing the content
+type, and turning a ``Response`` into an ``HttpResponse``. Django's async (ASGI) views are
+out of scope: under ASGI the view still works, but Django has already received the whole
+body before any view runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+try:
+    from django.http import HttpRequest, HttpResponse
+    from django.views.decorators.csrf import csrf_exempt
+except ImportError as exc:
+    raise ImportError(
+        "b24botevents.contrib.django needs Django: pip install 'b24botevents[django]'"
+    ) from exc
+
+from b24botevents.contrib.wsgi import read_wsgi_body
+from b24botevents.handle import Dispatcher, Response, method_not_allowed, payload_too_large
+
+__all__ = ["make_view", "read_django_body", "to_django_response"]
+
+
+def read_django_body(request: HttpRequest, max_bytes: int) -> bytes | None:
+    """Read the request body, or None as soon as it is known to exceed ``max_bytes``.
+
+    A declared ``Content-Length`` over the limit is refused before reading anything;
+    otherwise at most ``max_bytes + 1`` bytes are read, in chunks. A body without a
+    length (chunked) is read from ``wsgi.input`` when the server says it terminates that
+    stream (``wsgi.input_terminated``: gunicorn, waitress, werkzeug); Django's own stream
+    would present such a body as empty.
+    """
+    meta = request.META
+    declared = str(meta.get("CONTENT_LENGTH") or "").strip()
+    stream: Any = request  # HttpRequest.read: Django's stream, bounded by Content-Length
+    raw = meta.get("wsgi.input")
+    terminated = bool(meta.get("wsgi.input_terminated"))
+    if not declared.isdigit() and raw is not None and terminated:
+        stream = raw
+    environ = {
+        "CONTENT_LENGTH": declared,
+        "wsgi.input": stream,
+        "wsgi.input_terminated": terminated,
+    }
+    return read_wsgi_body(environ, max_bytes)
+
+
+def to_django_response(response: Response) -> HttpResponse:
+    """A core ``Response`` as an ``HttpResponse`` (status, body and headers unchanged)."""
+    answer = HttpResponse(response.body, status=response.status)
+    for key, value in response.headers:
+        answer[key] = value
+    return answer
+
+
+def make_view(dp: Dispatcher) -> Callable[[HttpRequest], HttpResponse]:
+    """A csrf-exempt view for ``dp``: ``path("bitrix24/events", make_view(dp))``.
+
+    POST bodies go to ``dp.handle``; every other method gets the core's 405 (with
+    ``Allow: POST``); a body over ``dp.max_body_bytes`` gets 413 without being buffered.
+    """
+
+    def b24botevents_view(request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return to_django_response(method_not_allowed())
+        limit = dp.max_body_bytes
+        body = read_django_body(request, limit)
+        if body is None:
+            return to_django_response(payload_too_large(limit))
+        content_type = request.META.get("CONTENT_TYPE") or None
+        return to_django_response(dp.handle(body, content_type=content_type))
+
+    return csrf_exempt(b24botevents_view)

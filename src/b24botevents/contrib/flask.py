@@ -1,0 +1,92 @@
+"""Flask adapter: ``make_blueprint(dp)`` and ``view(dp)`` move bytes to ``Dispatcher.handle``.
+
+This module owns only the Flask plumbing: routing every method to one view (so that the
+core answers 405 with ``Allow: POST``, not Flask), reading the raw body from the WSGI
+stream with the size limit enforced while reading (``read_wsgi_body``; Flask never parses
+or buffers it: ``request.form``, ``request.data`` and ``MAX_CONTENT_LENGTH`` are not
+involved) and turning a ``Response`` into a ``flask.Response``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+try:
+    import flask
+except ImportError as exc:
+    raise ImportError(
+        "b24botevents.contrib.flask needs Flask: pip install 'b24botevents[flask]'"
+    ) from exc
+
+from b24botevents.contrib.wsgi import read_wsgi_body
+from b24botevents.handle import Dispatcher, Response, method_not_allowed, payload_too_large
+
+__all__ = ["METHODS", "make_blueprint", "to_flask_response", "view"]
+
+#: Every method the rule accepts, so that the core (not Flask) answers all but POST.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+
+
+def to_flask_response(response: Response) -> flask.Response:
+    """A core ``Response`` as a ``flask.Response`` (status, body and headers unchanged)."""
+    return flask.Response(response.body, status=response.status, headers=list(response.headers))
+
+
+class _View:
+    """The view callable; ``methods`` and ``provide_automatic_options`` are read by Flask's
+    ``add_url_rule``, so ``app.add_url_rule(url, view_func=view(dp))`` needs nothing else."""
+
+    methods = METHODS
+    provide_automatic_options = False
+
+    def __init__(self, dispatcher: Dispatcher, name: str) -> None:
+        self.dispatcher = dispatcher
+        self.__name__ = name  # Flask's default endpoint name
+
+    def __repr__(self) -> str:
+        return f"<b24botevents Flask view for {self.dispatcher!r}>"
+
+    def __call__(self, **_url_values: object) -> flask.Response:
+        return to_flask_response(self.respond())
+
+    def respond(self) -> Response:
+        request = flask.request
+        if request.method != "POST":
+            return method_not_allowed()
+        limit = self.dispatcher.max_body_bytes
+        body = read_wsgi_body(request.environ, limit)
+        if body is None:
+            return payload_too_large(limit)
+        content_type = request.environ.get("CONTENT_TYPE") or None
+        return self.dispatcher.handle(body, content_type=content_type)
+
+
+def view(dp: Dispatcher, *, name: str = "b24botevents") -> Callable[..., flask.Response]:
+    """A Flask view for ``dp``: ``app.add_url_rule("/bitrix24/events", view_func=view(dp))``.
+
+    The view carries ``methods`` (all of ``METHODS``) and ``provide_automatic_options =
+    False``, so Flask routes every method to it and the core answers 405 to all but POST.
+    ``name`` is the default endpoint name.
+    """
+    return _View(dp, name)
+
+
+def make_blueprint(
+    dp: Dispatcher, *, url: str = "/", name: str = "b24botevents"
+) -> flask.Blueprint:
+    """A blueprint with one rule at ``url`` routed to ``view(dp)``; register it on the app.
+
+    The rule ignores a trailing slash (no redirect: the Bitrix24 queue server does not
+    follow one), so ``register_blueprint(bp, url_prefix="/bitrix24")`` answers at
+    ``/bitrix24`` and ``/bitrix24/``. ``name`` must be unique within the app.
+    """
+    blueprint = flask.Blueprint(name, __name__)
+    blueprint.add_url_rule(
+        url,
+        endpoint="events",
+        view_func=_View(dp, "events"),
+        methods=METHODS,
+        provide_automatic_options=False,
+        strict_slashes=False,
+    )
+    return blueprint

@@ -1,0 +1,1 @@
+"""Tests of the synchronous adapters: plain WSGI, Flask and Django, in process and over HTTP."""

@@ -36,7 +36,7 @@ class Deduplicator:
         """The delivery's identity: a hash of portal, code, handler id, ts and data."""
         raw: dict[str, Any] = event.raw
         identity = [
-            event.member_id or event.domain,
+            event.member_id or (event.domain or "").lower(),  # as verification keys it
             event.code,
             raw.get("event_handler_id", event.handler_id),
             raw.get("ts"),

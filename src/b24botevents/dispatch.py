@@ -20,7 +20,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, ClassVar, Literal, TypeVar, overload
 
 import attrs
 
@@ -101,8 +101,13 @@ def _run_coroutine(awaitable: Awaitable[object]) -> object:
 class Router:
     """Holds handlers by event code; see the module docstring for the order they run in."""
 
+    #: Bumped by every registration anywhere, so cached plans never go stale, even when a
+    #: router is changed after it was included in another.
+    _generation: ClassVar[int] = 0
+
     def __init__(self, *, name: str | None = None) -> None:
         self.name = name or f"router-{id(self):x}"
+        self._plans: dict[str, tuple[int, list[Handler], bool]] = {}
         self._handlers: dict[str, list[Handler]] = {}
         self._unknown: list[Handler] = []
         self._error_hooks: list[ErrorHook] = []
@@ -159,6 +164,7 @@ class Router:
                 raise TypeError(f"a handler must be callable, got {type(fn).__name__}")
             for each in all_codes:
                 self._handlers.setdefault(each.strip().upper(), []).append(fn)
+            Router._generation += 1
             return fn
 
         return register
@@ -184,6 +190,7 @@ class Router:
         if not callable(fn):
             raise TypeError(f"a handler must be callable, got {type(fn).__name__}")
         self._unknown.append(fn)
+        Router._generation += 1
         return fn
 
     def on_error(self, fn: _ErrorHookT) -> _ErrorHookT:
@@ -191,6 +198,7 @@ class Router:
         if not callable(fn):
             raise TypeError(f"an error hook must be callable, got {type(fn).__name__}")
         self._error_hooks.append(fn)
+        Router._generation += 1
         return fn
 
     def include_router(self, router: Router) -> Router:
@@ -206,6 +214,7 @@ class Router:
             ancestor = ancestor._parent
         router._parent = self
         self._children.append(router)
+        Router._generation += 1
         return router
 
     # ---- lookup ----------------------------------------------------------------------
@@ -227,11 +236,17 @@ class Router:
         return found
 
     def _plan(self, event: Event) -> tuple[list[Handler], bool]:
+        """The handlers to run and whether they are the code's own (not ``on_unknown``)."""
+        cached = self._plans.get(event.code)
+        if cached is not None and cached[0] == Router._generation:
+            return cached[1], cached[2]
         handlers = self.handlers_for(event.code)
-        if handlers:
-            return handlers, True
-        unknown = [fn for router in self._routers() for fn in router._unknown]
-        return unknown, False
+        handled = bool(handlers)
+        if not handled:
+            handlers = [fn for router in self._routers() for fn in router._unknown]
+        if len(self._plans) < 1024:  # codes come from the wire: bound the cache
+            self._plans[event.code] = (Router._generation, handlers, handled)
+        return handlers, handled
 
     def _hooks(self) -> list[ErrorHook]:
         return [hook for router in self._routers() for hook in router._error_hooks]
@@ -274,7 +289,7 @@ class Router:
         errors: list[Exception] = []
         for fn in handlers:
             try:
-                await _acall(fn, (event,), executor)
+                await call_off_loop(fn, (event,), executor)
             except Exception as exc:
                 await self._adeal_with(event, exc, fn, executor)
                 errors.append(exc)
@@ -287,14 +302,18 @@ class Router:
         if not hooks:
             raise exc
         for hook in hooks:
-            await _acall(hook, (event, exc), executor)
+            await call_off_loop(hook, (event, exc), executor)
         logger.debug("error in %s for %s dealt with by on_error", _name(fn), event.code)
 
 
-async def _acall(
+async def call_off_loop(
     fn: Callable[..., object], args: tuple[Any, ...], executor: Executor | None
 ) -> object:
-    """Call sync or async ``fn`` without blocking the running loop."""
+    """Call sync or async ``fn`` without blocking the running loop.
+
+    Async callables are awaited in the loop; sync ones run in ``executor`` (default: the
+    loop's default thread pool) with the caller's context variables.
+    """
     if _is_async(fn):
         outcome = fn(*args)
     else:

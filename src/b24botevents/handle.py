@@ -29,7 +29,7 @@ import attrs
 
 from .convert import event_from_tree
 from .dedup import Deduplicator
-from .dispatch import DispatchResult, Router, _run_coroutine
+from .dispatch import DispatchResult, Router, _run_coroutine, call_off_loop
 from .errors import (
     LimitExceeded,
     PayloadError,
@@ -70,6 +70,8 @@ T = TypeVar("T")
 ApproveInstall = Callable[[AppInstallEvent | AppUpdateEvent, bool], bool | Awaitable[bool]]
 
 _TEXT_PLAIN = (("content-type", "text/plain; charset=utf-8"),)
+_OK = b"ok"
+_IGNORED = b"ignored"
 
 
 @attrs.frozen
@@ -257,21 +259,23 @@ class Dispatcher(Router):
             logger.debug("body refused: %s", exc)
             return _text(400, f"bad request: {exc}")
         logger.error(
-            "handler failed for %s and no on_error hook dealt with it",
+            "handling %s failed (%s) and no on_error hook dealt with it",
             what,
+            type(exc).__name__,
             exc_info=(type(exc), exc, exc.__traceback__),
         )
-        return _text(500, "internal error: a handler failed")
+        return _text(500, "internal error while handling the event")
 
     @staticmethod
     def _success(result: DispatchResult) -> Response:
-        logger.debug(
-            "%s dispatched to %d handler(s)%s",
-            result.event.code,
-            len(result.handlers),
-            "" if result.handled else " (no handler for this code)",
-        )
-        return _text(200, "ok" if result.handled else "ignored", result)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s dispatched to %d handler(s)%s",
+                result.event.code,
+                len(result.handlers),
+                "" if result.handled else " (no handler for this code)",
+            )
+        return Response(200, _OK if result.handled else _IGNORED, result=result)
 
     # ---- synchronous -----------------------------------------------------------------
 
@@ -382,9 +386,10 @@ class Dispatcher(Router):
         event = self._build(tree)
         if verdict.needs_approval:
             assert self.approve_install is not None
-            approved: object = self.approve_install(event, verdict.replaces_token)  # type: ignore[arg-type]
-            if inspect.isawaitable(approved):
-                approved = await approved
+            # A sync hook may call the REST API (spec §8.3): keep it off the event loop.
+            approved = await call_off_loop(
+                self.approve_install, (event, verdict.replaces_token), self.executor
+            )
             self._approval_refused(verdict, approved)
         await self._blocking(verifier.blocking, verifier.before, verdict)
         dedup = self.dedup

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .redact import mask_repr
+from .redact import mask_repr, redacted_repr
 
 __all__ = [
     "EVENT_TYPES",
@@ -269,7 +269,7 @@ class AppUninstallEvent(Event):
 class UnknownEvent(Event):
     """Any event without a model: the envelope is typed, ``data`` is the raw mapping."""
 
-    data: dict[str, Any] = attrs.field(factory=dict)
+    data: dict[str, Any] = attrs.field(factory=dict, repr=redacted_repr)
 
 
 #: Event code -> model class. Codes are upper case; lookups upper-case the wire code.

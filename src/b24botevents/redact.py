@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MASK", "SECRET_KEYS", "copy_tree", "is_secret_key", "mask_repr", "redact_tree"]
+__all__ = [
+    "MASK",
+    "SECRET_KEYS",
+    "copy_tree",
+    "is_secret_key",
+    "mask_repr",
+    "redact_tree",
+    "redacted_repr",
+]
 
 #: Field names whose values are credentials, wherever they stand in a payload (the
 #: top-level ``auth`` block, ``data[bot][auth]``, v1's ``data[BOT][<id>]`` and its ``AUTH``).
@@ -27,6 +35,11 @@ def is_secret_key(key: object) -> bool:
 def mask_repr(value: object) -> str:
     """attrs ``repr`` for a secret field: shows whether it is set, never what it is."""
     return "None" if value is None else repr(MASK)
+
+
+def redacted_repr(tree: Mapping[str, Any]) -> str:
+    """attrs ``repr`` for a raw mapping that may hold tokens at any depth (v1 ``BOT``)."""
+    return repr(copy_tree(tree, redact=True))
 
 
 def redact_tree(tree: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,9 @@ app learns it. A ``Verifier`` decides from the tree alone whether an event is ge
 forged request is refused before the library spends anything on it:
 
 * ``StoreVerifier``: per portal, against a ``TokenStore`` (install stores the token,
-  uninstall deletes it after the handlers ran);
+  uninstall deletes it after the handlers ran, whether they succeeded or not: the portal
+  has removed the app, Bitrix24 does not resend, and a stale token would refuse a later
+  reinstall that brings a new one);
 * ``StaticVerifier``: against one or more fixed tokens (single-portal apps, outgoing
   webhooks, rotation);
 * ``NoVerifier``: the explicit ``verify=False``.
@@ -22,8 +24,6 @@ import hmac
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
-
-import attrs
 
 from .errors import VerificationFailed
 from .models import Event
@@ -58,15 +58,35 @@ def _text(value: Any) -> str | None:
     return None
 
 
-@attrs.frozen
 class Envelope:
-    """What verification reads from a decoded body: code, portal and token."""
+    """What verification reads from a decoded body: code, portal and token.
 
-    code: str
-    member_id: str | None
-    domain: str | None
-    token: str | None = attrs.field(repr=mask_repr)
-    has_auth: bool
+    A plain slotted class rather than an attrs one: one is built per request, and this is
+    the hot path (see ``bench/bench_dispatch.py``).
+    """
+
+    __slots__ = ("code", "domain", "has_auth", "member_id", "token")
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        member_id: str | None,
+        domain: str | None,
+        token: str | None,
+        has_auth: bool,
+    ) -> None:
+        self.code = code
+        self.member_id = member_id
+        self.domain = domain
+        self.token = token
+        self.has_auth = has_auth
+
+    def __repr__(self) -> str:
+        return (
+            f"Envelope(code={self.code!r}, member_id={self.member_id!r}, "
+            f"domain={self.domain!r}, token={mask_repr(self.token)}, has_auth={self.has_auth})"
+        )
 
     @property
     def portal(self) -> str:
@@ -107,25 +127,44 @@ def portal_keys(envelope: Envelope) -> tuple[str, ...]:
 
 
 def _same_token(expected: str, received: str) -> bool:
-    # Bytes, because compare_digest only takes ASCII str; tokens are usually hex.
+    if expected.isascii() and received.isascii():  # tokens are hex: the usual case
+        return hmac.compare_digest(expected, received)
+    # compare_digest takes str only when it is ASCII; compare the UTF-8 bytes otherwise.
     return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
 
 
-@attrs.frozen
 class Verdict:
     """An accepted event, and what the store must do around its handlers.
 
     ``needs_approval``: the install hook must approve before anything is stored (a first
     install with a hook configured, or a token that differs from the stored one);
-    ``replaces_token`` tells the hook which. ``store_keys`` are written with ``token``
-    before the handlers run; ``delete_keys`` are removed after they ran.
+    ``replaces_token`` tells the hook which. ``store_keys`` are written with the
+    envelope's token before the handlers run; ``delete_keys`` are removed after they ran.
     """
 
-    envelope: Envelope
-    needs_approval: bool = False
-    replaces_token: bool = False
-    store_keys: tuple[str, ...] = ()
-    delete_keys: tuple[str, ...] = ()
+    __slots__ = ("delete_keys", "envelope", "needs_approval", "replaces_token", "store_keys")
+
+    def __init__(
+        self,
+        envelope: Envelope,
+        *,
+        needs_approval: bool = False,
+        replaces_token: bool = False,
+        store_keys: tuple[str, ...] = (),
+        delete_keys: tuple[str, ...] = (),
+    ) -> None:
+        self.envelope = envelope
+        self.needs_approval = needs_approval
+        self.replaces_token = replaces_token
+        self.store_keys = store_keys
+        self.delete_keys = delete_keys
+
+    def __repr__(self) -> str:
+        return (
+            f"Verdict({self.envelope!r}, needs_approval={self.needs_approval}, "
+            f"replaces_token={self.replaces_token}, store_keys={self.store_keys!r}, "
+            f"delete_keys={self.delete_keys!r})"
+        )
 
 
 class Verifier:

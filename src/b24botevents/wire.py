@@ -477,10 +477,10 @@ def _reject_lone_surrogates(tree: dict[str, Any]) -> None:
 
 
 def media_type(content_type: str | None) -> str | None:
-    """``"application/json; charset=utf-8"`` -> ``"application/json"``; None stays None."""
+    """``"application/json; charset=utf-8"`` -> ``"application/json"``; empty is None."""
     if content_type is None:
         return None
-    return content_type.partition(";")[0].strip().lower()
+    return content_type.partition(";")[0].strip().lower() or None  # "" is no header at all
 
 
 def decode_body(

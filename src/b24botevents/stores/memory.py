@@ -38,8 +38,7 @@ class MemoryTokenStore:
 
     def get(self, portal: str) -> str | None:
         check_key(portal, "portal")
-        with self._lock:
-            return self._tokens.get(portal)
+        return self._tokens.get(portal)  # one dict lookup is atomic; writers hold the lock
 
     def set(self, portal: str, token: str) -> None:
         check_key(portal, "portal")

@@ -1,0 +1,216 @@
+"""What the dispatcher costs over parsing: ``dp.handle(body)`` vs ``parse_event(body)``.
+
+On the ONIMBOTDELETE form body (the spec's PHP ``http_build_query`` rendering), times
+
+* ``parse_event(body, content_type=FORM)``: the floor, decoding and typing only;
+* ``dp.handle(body, content_type=FORM)`` with a ``MemoryTokenStore``;
+* ``dp.handle(body, content_type=FORM)`` with a ``SQLiteTokenStore`` (a file in a temp dir);
+
+each dispatcher verifying the token and running one trivial sync handler. The cases are
+measured in interleaved rounds (so drift hits all of them alike) and each reports the
+median per-call time over the rounds; the overhead is the median, over rounds, of the
+case's time relative to ``parse_event`` in the same round.
+Targets: memory <= 15 %, SQLite <= 40 %.
+
+    PYTHONPATH=src python bench/bench_dispatch.py            # full run
+    PYTHONPATH=src python bench/bench_dispatch.py --quick    # a ~2 s smoke run
+    PYTHONPATH=src python bench/bench_dispatch.py --profile  # cProfile of each handle()
+
+The script prints a Markdown table and the machine it ran on; it never fails on a missed
+target (timings are not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import platform
+import pstats
+import statistics
+import sys
+import tempfile
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+
+from b24botevents import (
+    BotDeleteEvent,
+    Dispatcher,
+    MemoryTokenStore,
+    SQLiteTokenStore,
+    TokenStore,
+    __version__,
+    parse_event,
+)
+
+FORM = "application/x-www-form-urlencoded"
+EXAMPLE = "ONIMBOTDELETE.derived-http_build_query.txt"
+# The same bytes as shared/spec/examples/ONIMBOTDELETE.derived-http_build_query.txt, for
+# checkouts without shared/ beside them.
+EMBEDDED_BODY = (
+    b"event=ONIMBOTDELETE&event_handler_id=439&data%5BBOT_ID%5D=567&data%5BBOT_CODE%5D=BOT"
+    b"&ts=1772090363&auth%5Baccess_token%5D=0b02a0690000071b0008440001b0007a16b39202c2490f015"
+    b"&auth%5Bexpires%5D=1772093963&auth%5Bexpires_in%5D=3600&auth%5Bscope%5D=imbot"
+    b"&auth%5Bdomain%5D=some-domain.bitrix24.com"
+    b"&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F&auth%5Bstatus%5D=F"
+    b"&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F"
+    b"&auth%5Bmember_id%5D=bac1cd5c8940947a75e0d71b1a84e348&auth%5Buser_id%5D=27"
+    b"&auth%5Bapplication_token%5D=831c76b092f9f135d9b6b36c3a720757"
+)
+MEMBER_KEY = "member:bac1cd5c8940947a75e0d71b1a84e348"
+TOKEN = "831c76b092f9f135d9b6b36c3a720757"
+TARGETS = {"memory": 15.0, "sqlite": 40.0}
+TABLE_HEADER = "| case | median per call | overhead vs parse_event | target |"
+OVERHEAD_NOTE = (
+    "overhead: the median over rounds of (case time / parse_event time in the same round)"
+)
+
+
+def load_body() -> tuple[bytes, str]:
+    """The example body from shared/ beside the repository, else the embedded copy."""
+    here = Path(__file__).resolve()
+    for examples in (
+        here.parents[2] / "shared" / "spec" / "examples",
+        Path("/work/shared/spec/examples"),
+    ):
+        path = examples / EXAMPLE
+        if path.is_file():
+            return path.read_bytes().strip(), str(path)
+    return EMBEDDED_BODY, "embedded copy of " + EXAMPLE
+
+
+def make_dispatcher(store: TokenStore) -> Dispatcher:
+    store.set(MEMBER_KEY, TOKEN)
+    dp = Dispatcher(token_store=store)
+
+    @dp.on("ONIMBOTDELETE")
+    def handler(event: BotDeleteEvent) -> None:
+        pass
+
+    return dp
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def measure(
+    cases: dict[str, Callable[[], object]], *, rounds: int, number: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per-call medians of each case, and each case's median ratio to the first one.
+
+    Every round times ``number`` calls of each case, in an order that rotates from round
+    to round; the ratio to the baseline is taken within a round, so load that comes and
+    goes (other processes on a shared machine) largely cancels out.
+    """
+    names = list(cases)
+    timers = {name: timeit.Timer(cases[name]) for name in names}
+    for timer in timers.values():  # warm up caches, the SQLite page cache, the allocator
+        timer.timeit(number)
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    ratios: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(rounds):
+        shift = round_ % len(names)
+        this_round: dict[str, float] = {}
+        for name in names[shift:] + names[:shift]:
+            this_round[name] = timers[name].timeit(number) / number  # gc is off in timeit
+        for name in names:
+            samples[name].append(this_round[name])
+            ratios[name].append(this_round[name] / this_round[names[0]])
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return medians, {name: statistics.median(values) for name, values in ratios.items()}
+
+
+def profile(name: str, fn: Callable[[], object], calls: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        fn()
+    profiler.disable()
+    print(f"\n### cProfile: {name}, {calls} calls (top 15 by own time)\n")
+    print("```")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("tottime").print_stats(15)
+    print("```")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a ~2 s smoke run")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 151; quick 25)")
+    parser.add_argument("--number", type=int, help="calls per round (default 200)")
+    parser.add_argument("--profile", action="store_true", help="also cProfile each handle()")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (25 if args.quick else 151)
+    number = args.number or 200
+
+    body, source = load_body()
+    with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
+        sqlite_store = SQLiteTokenStore(Path(tmp) / "tokens.db")
+        try:
+            memory_dp = make_dispatcher(MemoryTokenStore())
+            sqlite_dp = make_dispatcher(sqlite_store)
+            event = parse_event(body, content_type=FORM)
+            assert isinstance(event, BotDeleteEvent), event
+            for dp in (memory_dp, sqlite_dp):
+                response = dp.handle(body, content_type=FORM)
+                assert (response.status, response.body) == (200, b"ok"), response
+            cases: dict[str, Callable[[], object]] = {
+                "parse_event": lambda: parse_event(body, content_type=FORM),
+                "memory": lambda: memory_dp.handle(body, content_type=FORM),
+                "sqlite": lambda: sqlite_dp.handle(body, content_type=FORM),
+            }
+            medians, ratios = measure(cases, rounds=rounds, number=number)
+            if args.profile:
+                calls = 2000 if args.quick else 20000
+                profile("handle, MemoryTokenStore", cases["memory"], calls)
+                profile("handle, SQLiteTokenStore", cases["sqlite"], calls)
+        finally:
+            sqlite_store.close()
+
+    labels = {
+        "parse_event": "`parse_event(body)`",
+        "memory": "`dp.handle(body)`, MemoryTokenStore",
+        "sqlite": "`dp.handle(body)`, SQLiteTokenStore (file)",
+    }
+    print(f"## bench_dispatch: ONIMBOTDELETE form body ({len(body)} bytes)\n")
+    print(TABLE_HEADER)
+    print("|---|---:|---:|---:|")
+    for name, seconds in medians.items():
+        if name == "parse_event":
+            overhead, target = "(baseline)", ""
+        else:
+            percent = (ratios[name] - 1) * 100
+            met = "met" if percent <= TARGETS[name] else "MISSED"
+            overhead, target = f"{percent:+.1f} %", f"<= {TARGETS[name]:.0f} % ({met})"
+        print(f"| {labels[name]} | {seconds * 1e6:.1f} µs | {overhead} | {target} |")
+    command = "python bench/bench_dispatch.py" + (" --quick" if args.quick else "")
+    print()
+    print(f"- command: `{command}`; {rounds} interleaved rounds x {number} calls, median")
+    print(f"- {OVERHEAD_NOTE}")
+    print(f"- body: {source}")
+    print(f"- machine: {usable_cpus()} usable CPUs (nproc), {cpu_model()}")
+    print(
+        f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.system()} {platform.release()}; b24botevents {__version__}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""``bench/bench_dispatch.py --quick`` runs to completion and prints its table.
+
+No timing is asserted: the numbers depend on the machine and its load.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench" / "bench_dispatch.py"
+HEADER = "| case | median per call | overhead vs parse_event | target |"
+
+
+def test_bench_quick_runs_and_prints_the_table() -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert HEADER in lines
+    rows = lines[lines.index(HEADER) + 2 : lines.index(HEADER) + 5]
+    assert [row.split("|")[1].strip() for row in rows] == [
+        "`parse_event(body)`",
+        "`dp.handle(body)`, MemoryTokenStore",
+        "`dp.handle(body)`, SQLiteTokenStore (file)",
+    ]
+    assert all(" µs " in row for row in rows)
+    assert any(line.startswith("- machine: ") for line in lines)
+    assert any(line.startswith("- Python ") for line in lines)

@@ -1,0 +1,250 @@
+"""Static checks of typed registration: mypy --strict reads this file, pytest never runs it.
+
+``test_typing.py`` type-checks it (it must pass) and a copy with the ``# type: ignore``
+marked ``BITE`` removed (that must fail), so the deliberate errors below prove that mypy
+rejects mistyped handlers. mypy reports a handler that does not fit a decorator's bound
+``TypeVar`` as ``[type-var]``; ``warn_unused_ignores`` (part of ``--strict``) turns every
+ignore that stops being needed, i.e. typing that got looser, into an error.
+
+A decorated ``def`` keeps its own type, parameter names included: calling it by keyword
+and ``assert_type`` on its result check that. ``Callable``-typed values check the exact
+type returned by each decorator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from typing_extensions import assert_type
+
+from b24botevents import (
+    AnyBotDeleteEvent,
+    AppInstallEvent,
+    AppUninstallEvent,
+    AppUpdateEvent,
+    BotDeleteEvent,
+    BotV2DeleteEvent,
+    Dispatcher,
+    DispatchResult,
+    Event,
+    Response,
+    Router,
+)
+
+dp = Dispatcher(verify=False)
+router = Router()
+V1: BotDeleteEvent = ...  # type: ignore[assignment]  # values never used at run time
+V2: BotV2DeleteEvent = ...  # type: ignore[assignment]
+ANY_DELETE: AnyBotDeleteEvent = V1
+
+# ---- @dp.on(code) keeps the function's type ----------------------------------------------
+
+
+@dp.on("ONIMBOTDELETE")
+def on_v1(event: BotDeleteEvent) -> None:
+    assert_type(event.bot_id, int)
+    assert_type(event.bot_code, str)
+
+
+assert_type(on_v1(event=V1), None)
+
+
+@dp.on("ONIMBOTV2DELETE")
+def on_v2(event: BotV2DeleteEvent) -> str:
+    return event.data.bot.code
+
+
+assert_type(on_v2(event=V2), str)
+
+
+@router.on("ONIMBOTDELETE")
+async def on_v1_async(event: BotDeleteEvent) -> int:
+    return event.bot_id
+
+
+@dp.on("ONIMBOTDELETE")
+def on_v1_wider(event: Event) -> None:  # a handler for any event fits every code
+    pass
+
+
+@dp.on("ONIMBOTDELETE", "ONIMBOTV2DELETE")
+def on_both(event: AnyBotDeleteEvent) -> None:
+    pass
+
+
+@dp.on("ONAPPINSTALL", "ONCRMDEALADD")
+def on_anything(event: Event) -> None:
+    pass
+
+
+@dp.on("ONCRMDEALADD")
+def on_unmodelled(event: Event) -> bool:
+    return True
+
+
+assert_type(on_unmodelled(event=V1), bool)
+
+
+def _v2(event: BotV2DeleteEvent) -> None:
+    pass
+
+
+def _install(event: AppInstallEvent) -> None:
+    pass
+
+
+def _update(event: AppUpdateEvent) -> None:
+    pass
+
+
+def _uninstall(event: AppUninstallEvent) -> None:
+    pass
+
+
+# Plain Callable types: assert_type then checks exactly what each decorator returns.
+v1_handler: Callable[[BotDeleteEvent], None] = on_v1
+v2_handler: Callable[[BotV2DeleteEvent], None] = _v2
+any_delete_handler: Callable[[AnyBotDeleteEvent], None] = on_both
+event_handler: Callable[[Event], object] = on_v1_wider
+install_handler: Callable[[AppInstallEvent], None] = _install
+update_handler: Callable[[AppUpdateEvent], None] = _update
+uninstall_handler: Callable[[AppUninstallEvent], None] = _uninstall
+
+assert_type(dp.on("ONIMBOTDELETE")(v1_handler), Callable[[BotDeleteEvent], None])
+assert_type(dp.on("ONIMBOTV2DELETE")(v2_handler), Callable[[BotV2DeleteEvent], None])
+assert_type(dp.on("ONIMBOTDELETE")(event_handler), Callable[[Event], object])
+assert_type(dp.on("ONAPPINSTALL")(install_handler), Callable[[AppInstallEvent], None])
+assert_type(dp.on("ONAPPUPDATE")(update_handler), Callable[[AppUpdateEvent], None])
+assert_type(dp.on("ONAPPUNINSTALL")(uninstall_handler), Callable[[AppUninstallEvent], None])
+assert_type(
+    dp.on("ONIMBOTDELETE", "ONIMBOTV2DELETE")(any_delete_handler),
+    Callable[[AnyBotDeleteEvent], None],
+)
+
+
+# ---- on_bot_delete and the lifecycle decorators ----------------------------------------
+
+
+@dp.on_bot_delete
+def deleted(event: AnyBotDeleteEvent) -> None:
+    assert_type(event.bot_id, int)
+    assert_type(event.bot_code, str)
+
+
+assert_type(deleted(event=V2), None)
+
+
+@dp.on_bot_delete
+def deleted_any(event: Event) -> int:
+    return 0
+
+
+assert_type(deleted_any(event=V1), int)
+
+
+@dp.on_bot_delete
+async def deleted_async(event: AnyBotDeleteEvent) -> None:
+    pass
+
+
+assert_type(dp.on_bot_delete(any_delete_handler), Callable[[AnyBotDeleteEvent], None])
+assert_type(dp.on_bot_delete(event_handler), Callable[[Event], object])
+
+
+@dp.on_app_install
+def installed(event: AppInstallEvent) -> None:
+    assert_type(event.data.version, str | None)
+
+
+@dp.on_app_update
+def updated(event: AppUpdateEvent) -> None:
+    assert_type(event.data.previous_version, str | None)
+
+
+@dp.on_app_uninstall
+def uninstalled(event: AppUninstallEvent) -> None:
+    assert_type(event.data.clean, bool | None)
+
+
+@dp.on_unknown
+def unknown(event: Event) -> None:
+    pass
+
+
+@dp.on_error
+def failed(event: Event, exc: Exception) -> None:
+    pass
+
+
+@dp.on_error
+async def failed_async(event: Event, exc: Exception) -> bool:
+    return True
+
+
+assert_type(failed(event=V1, exc=ValueError()), None)
+assert_type(dp.include_router(router), Router)
+
+
+async def _async_registration() -> None:
+    async def handler(event: BotDeleteEvent) -> None:
+        pass
+
+    registered = dp.on("ONIMBOTDELETE")(handler)
+    assert_type(await registered(event=V1), None)  # a keyword call: the name is kept too
+    async_handler: Callable[[BotDeleteEvent], Coroutine[Any, Any, None]] = handler
+    assert_type(
+        dp.on("ONIMBOTDELETE")(async_handler),
+        Callable[[BotDeleteEvent], Coroutine[Any, Any, None]],
+    )
+    assert_type(await on_v1_async(event=V1), int)
+    assert_type(await deleted_async(event=ANY_DELETE), None)
+    assert_type(await failed_async(V1, ValueError()), bool)
+
+
+# ---- results ---------------------------------------------------------------------------
+
+assert_type(dp.dispatch(V1), DispatchResult)
+assert_type(dp.handle(b"", content_type="application/x-www-form-urlencoded"), Response)
+assert_type(dp.handle("", headers={"Content-Type": "application/json"}), Response)
+
+
+async def _async_results() -> None:
+    assert_type(await dp.adispatch(V1), DispatchResult)
+    assert_type(await dp.ahandle(b"", content_type=None), Response)
+    result = await dp.adispatch(V1)
+    assert_type(result.handled, bool)
+    assert_type(result.errors, tuple[Exception, ...])
+
+
+# ---- deliberate errors: each ignore must stay needed -----------------------------------
+
+# A v2 handler for the v1 code, and the other way round.
+dp.on("ONIMBOTDELETE")(v2_handler)  # type: ignore[type-var]  # BITE
+dp.on("ONIMBOTV2DELETE")(v1_handler)  # type: ignore[type-var]
+
+
+@dp.on("ONIMBOTDELETE")  # type: ignore[type-var]
+def wrong_version(event: BotV2DeleteEvent) -> None:
+    pass
+
+
+# on_bot_delete gets both versions: a handler for only one of them does not fit.
+dp.on_bot_delete(install_handler)  # type: ignore[type-var]
+dp.on_bot_delete(v1_handler)  # type: ignore[type-var]
+dp.on_bot_delete(v2_handler)  # type: ignore[type-var]
+dp.on("ONIMBOTDELETE", "ONIMBOTV2DELETE")(v1_handler)  # type: ignore[type-var]
+
+
+@dp.on_bot_delete  # type: ignore[type-var]
+def deleted_install(event: AppInstallEvent) -> None:
+    pass
+
+
+# Lifecycle decorators want their own event.
+dp.on_app_install(v1_handler)  # type: ignore[type-var]
+dp.on_app_update(install_handler)  # type: ignore[type-var]
+dp.on_app_uninstall(update_handler)  # type: ignore[type-var]
+dp.on("ONAPPINSTALL")(uninstall_handler)  # type: ignore[type-var]
+dp.on_unknown(v1_handler)  # type: ignore[type-var]
+dp.on_error(event_handler)  # type: ignore[type-var]

@@ -12,6 +12,7 @@ from b24botevents import (
     Dispatcher,
     MemoryDedupStore,
     MemoryTokenStore,
+    UnknownEvent,
     encode_form,
     parse_event,
 )
@@ -59,6 +60,7 @@ def test_unknown_event_repr_masks_tokens_inside_data() -> None:
         }
     )
     event = parse_event(body)
+    assert isinstance(event, UnknownEvent)
     shown = repr(event) + str(event)
     assert BOT_TOKEN not in shown
     assert TOKEN not in shown

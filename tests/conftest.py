@@ -1,4 +1,4 @@
-"""Shared test set-up: Hypothesis profiles.
+"""Shared test set-up: Hypothesis profiles, and pytester for tests that run user test files.
 
 CI (``CI`` set) runs derandomized so that a run can be reproduced; no profile has a
 deadline, because a 2-core machine under load is not a benchmark.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["pytester"]
 
 settings.register_profile("default", deadline=None)
 settings.register_profile(

@@ -75,3 +75,15 @@ def test_verified_handler_example_serves_install_then_delete(
     assert statuses == ["200 OK", "200 OK", "403 Forbidden"]
     assert "bot deleted: 7 echo" in out.getvalue()
     assert parse_event(delete).code == "ONIMBOTDELETE"
+
+
+def test_testing_section_example_runs_under_pytest(pytester: pytest.Pytester) -> None:
+    example = _python_blocks()[2]
+    assert "b24_portal" in example
+    pytester.makepyfile(test_readme_example=example)
+    # The plugin is loaded explicitly, so this works whether or not the package is
+    # installed (installed, its entry point registers it under the same module).
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:b24botevents", "-p", "b24botevents.testing.plugin"
+    )
+    result.assert_outcomes(passed=1)

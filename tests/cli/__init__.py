@@ -1,0 +1,1 @@
+"""Tests of the ``b24botevents`` command line (``b24botevents.cli``)."""

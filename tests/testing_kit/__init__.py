@@ -1,0 +1,1 @@
+"""Tests of the testing kit (``b24botevents.testing``) and its pytest plugin."""

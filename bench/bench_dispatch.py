@@ -46,18 +46,6 @@ from b24botevents import (
 
 FORM = "application/x-www-form-urlencoded"
 EXAMPLE = "ONIMBOTDELETE.derived-http_build_query.txt"
-# The same bytes as shared/spec/examples/ONIMBOTDELETE.derived-http_build_query.txt, for
-# checkouts without shared/ beside them.
-EMBEDDED_BODY = (
-    b"event=ONIMBOTDELETE&event_handler_id=439&data%5BBOT_ID%5D=567&data%5BBOT_CODE%5D=BOT"
-    b"&ts=1772090363&auth%5Baccess_token%5D=0b02a0690000071b0008440001b0007a16b39202c2490f015"
-    b"&auth%5Bexpires%5D=1772093963&auth%5Bexpires_in%5D=3600&auth%5Bscope%5D=imbot"
-    b"&auth%5Bdomain%5D=some-domain.bitrix24.com"
-    b"&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F&auth%5Bstatus%5D=F"
-    b"&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F"
-    b"&auth%5Bmember_id%5D=bac1cd5c8940947a75e0d71b1a84e348&auth%5Buser_id%5D=27"
-    b"&auth%5Bapplication_token%5D=831c76b092f9f135d9b6b36c3a720757"
-)
 MEMBER_KEY = "member:bac1cd5c8940947a75e0d71b1a84e348"
 TOKEN = "831c76b092f9f135d9b6b36c3a720757"
 TARGETS = {"memory": 15.0, "sqlite": 40.0}
@@ -68,16 +56,9 @@ OVERHEAD_NOTE = (
 
 
 def load_body() -> tuple[bytes, str]:
-    """The example body from shared/ beside the repository, else the embedded copy."""
-    here = Path(__file__).resolve()
-    for examples in (
-        here.parents[2] / "shared" / "spec" / "examples",
-        Path("/work/shared/spec/examples"),
-    ):
-        path = examples / EXAMPLE
-        if path.is_file():
-            return path.read_bytes().strip(), str(path)
-    return EMBEDDED_BODY, "embedded copy of " + EXAMPLE
+    """The doc's ONIMBOTDELETE body, as PHP encodes it (kept in tests/data/examples)."""
+    path = Path(__file__).resolve().parents[1] / "tests" / "data" / "examples" / EXAMPLE
+    return path.read_bytes().strip(), str(path.relative_to(path.parents[3]))
 
 
 def make_dispatcher(store: TokenStore) -> Dispatcher:

@@ -14,7 +14,7 @@ from waitress import wasyncore
 from b24botevents import BotDeleteEvent, BotV2DeleteEvent, encode_form, parse_form
 
 #: The ONIMBOTDELETE body rendered by PHP's http_build_query from the documented example
-#: (/work/shared/spec/examples/ONIMBOTDELETE.derived-http_build_query.txt).
+#: (tests/data/examples/ONIMBOTDELETE.derived-http_build_query.txt).
 DOC_BODY = (
     b"event=ONIMBOTDELETE&event_handler_id=439&data%5BBOT_ID%5D=567&data%5BBOT_CODE%5D=BOT"
     b"&ts=1772090363&auth%5Baccess_token%5D=0b02a0690000071b0008440001b0007a16b39202c2490f015"

@@ -13,27 +13,14 @@ import copy
 import json
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from b24botevents import Dispatcher, Response, encode_form
+from spec_examples import EXAMPLES
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
-
-def _examples_dir() -> Path:
-    # shared/ sits beside the repository (CI lays a copy there); /work/shared locally.
-    for candidate in (
-        Path(__file__).resolve().parents[3] / "shared" / "spec" / "examples",
-        Path("/work/shared/spec/examples"),
-    ):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("shared/spec/examples not found beside the repository")
-
-
-EXAMPLES = _examples_dir()
 
 #: The real PHP form body of ONIMBOTDELETE, and the values inside it.
 PHP_BOT_DELETE = (EXAMPLES / "ONIMBOTDELETE.derived-http_build_query.txt").read_bytes().strip()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -41,8 +40,9 @@ from b24botevents.testing import (
     unix_ts,
     versioned_code,
 )
+from spec_examples import EXAMPLES
 
-DATA = Path(__file__).parent / "data"
+DATA = EXAMPLES
 
 DOC_PORTAL = Portal(
     member_id="bac1cd5c8940947a75e0d71b1a84e348",

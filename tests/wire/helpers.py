@@ -9,12 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
-
-EXAMPLES = Path("/work/shared/spec/examples")
 
 LONG_MAX = 2**63 - 1
 LONG_MIN = -(2**63)

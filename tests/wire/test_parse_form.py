@@ -20,9 +20,9 @@ from b24botevents.errors import LimitExceeded, PayloadError
 from b24botevents.limits import DEFAULT_LIMITS, Limits
 from b24botevents.wire import encode_form, parse_form
 from php_reference import php_parse_str
+from spec_examples import EXAMPLES
 
 from .helpers import (
-    EXAMPLES,
     assert_decoded_shape,
     assert_same_tree,
     expected_round_trip,

@@ -24,10 +24,10 @@ from php_reference import (
     php_parse_str,
     php_version,
 )
+from spec_examples import EXAMPLES
 
 from .helpers import (
     C_SPACES,
-    EXAMPLES,
     LONG_MAX,
     LONG_MIN,
     QUERY_STRINGS,

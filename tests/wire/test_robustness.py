@@ -18,9 +18,9 @@ from b24botevents.errors import LimitExceeded, PayloadError
 from b24botevents.limits import Limits
 from b24botevents.wire import decode_body, parse_form
 from php_reference import PhpWorker
+from spec_examples import EXAMPLES
 
 from .helpers import (
-    EXAMPLES,
     assert_decoded_shape,
     assert_same_tree,
     is_single_space,

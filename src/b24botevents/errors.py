@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "B24EventError",
+    "IncompleteBody",
     "LimitExceeded",
     "PayloadError",
     "SchemaError",
@@ -31,6 +32,11 @@ class LimitExceeded(PayloadError):
     def __init__(self, message: str, *, limit: str) -> None:
         super().__init__(message)
         self.limit = limit
+
+
+class IncompleteBody(PayloadError):
+    """The body ended before it was complete (the client hung up, or sent less than its
+    ``Content-Length``). A truncated event must never reach the handlers."""
 
 
 class UnsupportedContentType(PayloadError):

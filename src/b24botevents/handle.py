@@ -56,6 +56,7 @@ __all__ = [
     "ApproveInstall",
     "Dispatcher",
     "Response",
+    "body_incomplete",
     "method_not_allowed",
     "payload_too_large",
 ]
@@ -98,6 +99,11 @@ def method_not_allowed() -> Response:
         b"method not allowed: Bitrix24 delivers events with POST",
         (*_TEXT_PLAIN, ("allow", "POST")),
     )
+
+
+def body_incomplete() -> Response:
+    """400 for a body cut short (``IncompleteBody``): adapters never dispatch a partial body."""
+    return _text(400, "bad request: the body ended before it was complete")
 
 
 def payload_too_large(max_body_bytes: int) -> Response:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from b24botevents.handle import Dispatcher, Response, method_not_allowed, payload_too_large
+from b24botevents.errors import IncompleteBody
+from b24botevents.handle import (
+    Dispatcher,
+    Response,
+    body_incomplete,
+    method_not_allowed,
+    payload_too_large,
+)
 
 __all__ = ["ASGIApp", "read_asgi_body"]
 
@@ -26,7 +33,8 @@ async def read_asgi_body(scope: Scope, receive: Receive, max_bytes: int) -> byte
     """Receive the request body, or None as soon as it is known to exceed ``max_bytes``.
 
     A declared ``content-length`` over the limit is refused before receiving anything;
-    otherwise receiving stops at the first chunk that crosses the limit.
+    otherwise receiving stops at the first chunk that crosses the limit. A client that
+    disconnects first raises ``IncompleteBody``: a partial event is never dispatched.
     """
     declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
@@ -36,7 +44,7 @@ async def read_asgi_body(scope: Scope, receive: Receive, max_bytes: int) -> byte
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return b"".join(parts)  # the answer will go nowhere; nothing more to read
+            raise IncompleteBody("the client disconnected before the body ended")
         chunk = message.get("body", b"")
         if chunk:
             received += len(chunk)
@@ -83,7 +91,10 @@ class ASGIApp:
         if scope.get("method", "GET").upper() != "POST":
             return method_not_allowed()
         limit = self.dispatcher.max_body_bytes
-        body = await read_asgi_body(scope, receive, limit)
+        try:
+            body = await read_asgi_body(scope, receive, limit)
+        except IncompleteBody:
+            return body_incomplete()
         if body is None:
             return payload_too_large(limit)
         content_type = _header(scope, b"content-type")

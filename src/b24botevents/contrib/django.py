@@ -22,7 +22,14 @@ except ImportError as exc:
     ) from exc
 
 from b24botevents.contrib.wsgi import read_wsgi_body
-from b24botevents.handle import Dispatcher, Response, method_not_allowed, payload_too_large
+from b24botevents.errors import IncompleteBody
+from b24botevents.handle import (
+    Dispatcher,
+    Response,
+    body_incomplete,
+    method_not_allowed,
+    payload_too_large,
+)
 
 __all__ = ["make_view", "read_django_body", "to_django_response"]
 
@@ -70,7 +77,10 @@ def make_view(dp: Dispatcher) -> Callable[[HttpRequest], HttpResponse]:
         if request.method != "POST":
             return to_django_response(method_not_allowed())
         limit = dp.max_body_bytes
-        body = read_django_body(request, limit)
+        try:
+            body = read_django_body(request, limit)
+        except IncompleteBody:
+            return to_django_response(body_incomplete())
         if body is None:
             return to_django_response(payload_too_large(limit))
         content_type = request.META.get("CONTENT_TYPE") or None

@@ -19,7 +19,14 @@ except ImportError as exc:
     ) from exc
 
 from b24botevents.contrib.wsgi import read_wsgi_body
-from b24botevents.handle import Dispatcher, Response, method_not_allowed, payload_too_large
+from b24botevents.errors import IncompleteBody
+from b24botevents.handle import (
+    Dispatcher,
+    Response,
+    body_incomplete,
+    method_not_allowed,
+    payload_too_large,
+)
 
 __all__ = ["METHODS", "make_blueprint", "to_flask_response", "view"]
 
@@ -54,7 +61,10 @@ class _View:
         if request.method != "POST":
             return method_not_allowed()
         limit = self.dispatcher.max_body_bytes
-        body = read_wsgi_body(request.environ, limit)
+        try:
+            body = read_wsgi_body(request.environ, limit)
+        except IncompleteBody:
+            return body_incomplete()
         if body is None:
             return payload_too_large(limit)
         content_type = request.environ.get("CONTENT_TYPE") or None

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from b24botevents.handle import Dispatcher, Response, method_not_allowed, payload_too_large
+from b24botevents.errors import IncompleteBody
+from b24botevents.handle import (
+    Dispatcher,
+    Response,
+    body_incomplete,
+    method_not_allowed,
+    payload_too_large,
+)
 
 __all__ = ["WSGIApp", "read_wsgi_body"]
 
@@ -34,7 +41,8 @@ def read_wsgi_body(environ: dict[str, Any], max_bytes: int) -> bytes | None:
 
     A declared ``Content-Length`` over the limit is refused before reading anything;
     otherwise (chunked bodies the server marks ``wsgi.input_terminated``, or a wrong
-    length) at most ``max_bytes + 1`` are read.
+    length) at most ``max_bytes + 1`` are read. A stream that ends before its
+    ``Content-Length`` raises ``IncompleteBody``: a partial event is never dispatched.
     """
     declared = environ.get("CONTENT_LENGTH") or ""
     length: int | None = int(declared) if declared.isdigit() else None
@@ -56,6 +64,8 @@ def read_wsgi_body(environ: dict[str, Any], max_bytes: int) -> bytes | None:
         received += len(chunk)
     if received > max_bytes:
         return None
+    if length is not None and received < length:
+        raise IncompleteBody(f"the body ended after {received} of {length} bytes")
     return b"".join(parts)
 
 
@@ -83,7 +93,10 @@ class WSGIApp:
         if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
             return method_not_allowed()
         limit = self.dispatcher.max_body_bytes
-        body = read_wsgi_body(environ, limit)
+        try:
+            body = read_wsgi_body(environ, limit)
+        except IncompleteBody:
+            return body_incomplete()
         if body is None:
             return payload_too_large(limit)
         return self.dispatcher.handle(body, content_type=environ.get("CONTENT_TYPE") or None)

@@ -1,0 +1,159 @@
+"""FastAPI adapter: ``make_router(dp)`` and ``event_dependency(dp)``.
+
+This module owns only the I/O between FastAPI and ``Dispatcher.ahandle``: answering 405
+to anything but POST, reading the raw body from ``request.stream()`` while enforcing
+``Dispatcher.max_body_bytes`` (a declared ``content-length`` over the limit is refused
+before anything is read; an undeclared one stops at the first chunk past the limit),
+passing the content type, and turning the core's ``Response`` into a FastAPI one (or,
+for the dependency, the verified event into an endpoint argument and a refusal into an
+``HTTPException``). Decoding, verification and status codes are the core's.
+
+Needs the ``fastapi`` extra: ``pip install 'b24botevents[fastapi]'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, asynccontextmanager
+from typing import Any
+
+try:
+    from fastapi import APIRouter, HTTPException, Request
+    from fastapi import Response as FastAPIResponse
+    from starlette.requests import ClientDisconnect
+    from starlette.types import Receive, Scope, Send
+except ImportError as exc:  # an optional extra: say which one to install
+    raise ImportError(
+        "b24botevents.contrib.fastapi needs FastAPI: pip install 'b24botevents[fastapi]'"
+    ) from exc
+
+from b24botevents.handle import (
+    Dispatcher,
+    Response,
+    body_incomplete,
+    method_not_allowed,
+    payload_too_large,
+)
+from b24botevents.models import Event
+
+__all__ = ["event_dependency", "make_router", "read_request_body"]
+
+
+async def read_request_body(request: Request, max_bytes: int) -> bytes | None:
+    """The raw request body, or None as soon as it is known to exceed ``max_bytes``.
+
+    A declared ``content-length`` over the limit is refused before reading anything;
+    otherwise reading stops at the first chunk that crosses the limit, so an oversized
+    body is never buffered whole. Raises ``starlette.requests.ClientDisconnect`` when the
+    client hangs up first.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        return None
+    parts: list[bytes] = []
+    received = 0
+    async with aclosing(request.stream()) as chunks:
+        async for chunk in chunks:
+            received += len(chunk)
+            if received > max_bytes:
+                return None
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+async def _respond(dp: Dispatcher, request: Request) -> Response:
+    """The core's answer to one request: 405, 413, or whatever ``ahandle`` says."""
+    if request.method != "POST":
+        return method_not_allowed()
+    limit = dp.max_body_bytes
+    try:
+        body = await read_request_body(request, limit)
+    except ClientDisconnect:
+        return body_incomplete()
+    if body is None:
+        return payload_too_large(limit)
+    return await dp.ahandle(body, content_type=request.headers.get("content-type"))
+
+
+def _to_fastapi(response: Response) -> FastAPIResponse:
+    return FastAPIResponse(
+        content=response.body, status_code=response.status, headers=dict(response.headers)
+    )
+
+
+class _RefuseMethod:
+    """The core's 405 as an ASGI app: Starlette routes a plain ASGI app for every method
+    (a request function would be routed for GET only)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _to_fastapi(method_not_allowed())(scope, receive, send)
+
+
+def make_router(dp: Dispatcher, *, path: str = "/", shutdown_timeout: float = 30.0) -> APIRouter:
+    """An ``APIRouter`` that serves Bitrix24 events at ``path``: ``app.include_router(...)``.
+
+    POST goes to ``await dp.ahandle``; any other method gets the core's 405 with
+    ``Allow: POST``. The router's lifespan (merged into the app's by ``include_router``)
+    waits at shutdown, up to ``shutdown_timeout`` seconds, for the handlers that
+    ``Dispatcher(background=True)`` still runs.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        await dp.aclose(shutdown_timeout)
+
+    router = APIRouter(lifespan=lifespan)
+
+    async def receive_bitrix24_event(request: Request) -> FastAPIResponse:
+        return _to_fastapi(await _respond(dp, request))
+
+    router.add_api_route(
+        path,
+        receive_bitrix24_event,
+        methods=["POST"],
+        response_class=FastAPIResponse,
+        response_model=None,
+        summary="Bitrix24 event handler",
+        description="Receives Bitrix24 events (form-encoded or JSON POST bodies).",
+    )
+    # A route to a plain ASGI app, with no method list, matches every method, so anything
+    # but POST (even an unusual one) gets the core's 405 rather than Starlette's own.
+    # (add_route is annotated for request functions only; Starlette's Route takes both.)
+    router.add_route(path, _RefuseMethod(), methods=None, include_in_schema=False)  # type: ignore[arg-type]
+    return router
+
+
+def event_dependency(dp: Dispatcher) -> Callable[[Request], Awaitable[Event]]:
+    """A dependency for your own endpoint: ``event: Event = Depends(event_dependency(dp))``.
+
+    It reads the body like ``make_router`` does and hands it to ``await dp.ahandle``,
+    so the whole core pipeline applies (decoding, verification, ``max_age``, install
+    approval, token storage, dedup); the endpoint then receives the verified, typed
+    event. Any refusal becomes ``HTTPException`` with the core's status and text (403 for
+    a bad token, 400, 405, 413, 415, 503; a duplicate delivery answers 200 ``duplicate``
+    without running the endpoint).
+
+    The dispatcher's own handlers, if it has any, run before the endpoint: give it none
+    when the endpoint is the handler. ``Dispatcher(background=True)`` cannot be used
+    here: it hands the event to handlers after the answer, never to an endpoint.
+    """
+    if dp.background:
+        raise ValueError(
+            "event_dependency needs a Dispatcher with background=False: in background "
+            "mode the event goes to handlers after the answer, never to an endpoint"
+        )
+
+    async def verified_bitrix24_event(request: Request) -> Event:
+        if dp.background:
+            raise RuntimeError("event_dependency: the Dispatcher was switched to background")
+        response = await _respond(dp, request)
+        if response.result is None:
+            raise HTTPException(
+                status_code=response.status,
+                detail=response.body.decode("utf-8", "replace"),
+                headers={k: v for k, v in response.headers if k.lower() != "content-type"},
+            )
+        return response.result.event
+
+    return verified_bitrix24_event

@@ -76,12 +76,16 @@ def _shown(value: object) -> str:
     return _kind(value)
 
 
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1  # PHP's integers: the same bound on both wires
+
+
 def _structure_int(value: Any, _: object) -> int:
     if type(value) is int:
-        return value
-    if type(value) is str and 0 < len(value) <= 20:
+        if _INT_MIN <= value <= _INT_MAX:
+            return value
+    elif type(value) is str and 0 < len(value) <= 20:
         digits = value[1:] if value[0] == "-" else value
-        if digits.isascii() and digits.isdigit():
+        if digits.isascii() and digits.isdigit() and _INT_MIN <= int(value) <= _INT_MAX:
             return int(value)
     raise _Invalid(f"expected an integer, got {_shown(value)}")
 
@@ -127,13 +131,13 @@ def _structure_datetime(value: Any, _: object) -> datetime:
             parsed = value
         else:
             raise _Invalid(f"expected Unix seconds or an ISO-8601 date, got {_shown(value)}")
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)  # may overflow past year 9999
     except (ValueError, OverflowError, OSError) as exc:
         if isinstance(exc, _Invalid):
             raise
         raise _Invalid(f"expected Unix seconds or an ISO-8601 date, got {_shown(value)}") from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 _SCOPE_SEPARATORS = re.compile(r"[,\s]+")
@@ -144,8 +148,13 @@ def _structure_scope(value: Any, _: object) -> tuple[str, ...]:
         return ()
     if type(value) is str:
         return tuple(part for part in _SCOPE_SEPARATORS.split(value) if part)
-    if isinstance(value, (list, tuple)):
-        return tuple(_structure_str(part, str) for part in value)
+    if isinstance(value, (list, tuple)):  # JSON: split each item as text is split
+        return tuple(
+            part
+            for item in value
+            for part in _SCOPE_SEPARATORS.split(_structure_str(item, str))
+            if part
+        )
     raise _Invalid(f"expected a comma-separated list of scopes, got {_kind(value)}")
 
 
@@ -167,14 +176,15 @@ def _structure_code(value: Any, _: object) -> str:
 
 
 def _structure_mapping(value: Any, _: object) -> dict[str, Any]:
-    """``data`` of an event without a model: kept as decoded, lists indexed by position."""
+    """``data`` of an event without a model: kept as decoded, lists indexed by position,
+    anything else (a bare string, say) empty."""
     if isinstance(value, Mapping):
         return dict(value)
     if value is None or value == "":
         return {}
     if isinstance(value, list):
         return {str(index): item for index, item in enumerate(value)}
-    raise _Invalid(f"expected a mapping, got {_shown(value)}")
+    return {}  # an unknown event never fails on its data; raw still holds what came
 
 
 def _unstructure_status(status: AppStatus | str) -> str:
@@ -182,8 +192,11 @@ def _unstructure_status(status: AppStatus | str) -> str:
 
 
 def _unstructure_datetime(value: datetime) -> int | str:
-    if value.microsecond == 0:
-        return int(value.timestamp())
+    # Whole seconds as Unix time, as the wire has them; the epoch itself as ISO text,
+    # because a zero timestamp reads as "no value".
+    seconds = value.timestamp()
+    if value.microsecond == 0 and seconds != 0:
+        return int(seconds)
     return value.isoformat()
 
 
@@ -211,6 +224,16 @@ def _is_optional(type_: Any) -> bool:
     )
 
 
+def _is_zero(value: Any) -> bool:
+    """``0``, ``"0"``, ``"00"``, ``"-0"``: how v2 says "no date" (``false`` -> ``"0"``)."""
+    if type(value) is int or type(value) is float:
+        return bool(value == 0)
+    if type(value) is not str:
+        return False
+    digits = value.removeprefix("-")
+    return bool(digits) and digits.count("0") == len(digits)
+
+
 def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
     """``X | None``: ``None``, ``""`` and a missing key are all "no value".
 
@@ -228,7 +251,7 @@ def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
             return None
         if value is False and false_is_empty:
             return None
-        if zero_is_empty and value in ("0", 0):
+        if zero_is_empty and _is_zero(value):
             return None
         return structure(value, inner)
 
@@ -283,27 +306,33 @@ def _accept_mapping(cls: type[T], structure: Callable[[Any, Any], T]) -> Callabl
             if value is None or value == "" or value == []:
                 value = {}  # PHP drops empty arrays; JSON may send null or []
             else:
-                raise _Invalid(f"expected a mapping, got {_shown(value)}")
+                # The kind only: auth=<token> must not echo the token.
+                raise _Invalid(f"expected a mapping, got {_kind(value)}")
         return structure(value, type_)
 
     return hook
 
 
-def _register_model(cls: type[Any], names: dict[str, str], **extra: Any) -> None:
+def _register_model(
+    cls: type[Any], names: dict[str, str], *, structure: bool = True, **extra: Any
+) -> None:
     _WIRE_NAMES[cls] = names
     renames = {attr: override(rename=key) for attr, key in names.items()}
-    structure = make_dict_structure_fn(cls, converter, **{**renames, **extra})
     unstructure = make_dict_unstructure_fn(
         cls, converter, _cattrs_omit_if_default=True, **{**renames, **extra}
     )
-    converter.register_structure_hook(cls, _accept_mapping(cls, structure))
     converter.register_unstructure_hook(cls, unstructure)
+    if structure:
+        hook = make_dict_structure_fn(cls, converter, **{**renames, **extra})
+        converter.register_structure_hook(cls, _accept_mapping(cls, hook))
 
 
 for _model, _style in _STYLES.items():
     _register_model(_model, {a.name: _style(a.name) for a in attrs.fields(_model)})
 
-for _event_cls in (*dict.fromkeys(EVENT_TYPES.values()), UnknownEvent):
+# The base Event is written (a hand-built one's to_dict), never read: bodies without a
+# model become UnknownEvent.
+for _event_cls in (*dict.fromkeys(EVENT_TYPES.values()), UnknownEvent, Event):
     _register_model(
         _event_cls,
         {
@@ -311,6 +340,7 @@ for _event_cls in (*dict.fromkeys(EVENT_TYPES.values()), UnknownEvent):
             for a in attrs.fields(_event_cls)
             if a.name != "raw"
         },
+        structure=_event_cls is not Event,
         code=override(rename="event", struct_hook=_structure_code),
         raw=override(omit=True),
     )
@@ -371,21 +401,49 @@ def event_from_tree(tree: Mapping[str, Any]) -> Event:
     return event
 
 
-def _overlay(base: dict[str, Any], typed: Mapping[str, Any]) -> None:
-    """Write ``typed`` over ``base`` in place, descending where both hold mappings."""
-    stack = [(base, typed)]
+def _nested_model(type_: Any) -> type | None:
+    """The model class a field holds (``Auth`` for ``Auth | None``), or None."""
+    for candidate in (type_, *get_args(type_)):
+        if isinstance(candidate, type) and candidate in _WIRE_NAMES:
+            return candidate
+    return None
+
+
+#: model class -> {attribute: model class it holds}, for the fields that hold models.
+_NESTED: dict[type, dict[str, type]] = {
+    cls: {
+        field.name: nested
+        for field in attrs.fields(attrs.resolve_types(cls))
+        if (nested := _nested_model(field.type)) is not None
+    }
+    for cls in _WIRE_NAMES
+}
+
+
+def _overlay(base: dict[str, Any], model: Any, typed: Mapping[str, Any]) -> None:
+    """Write a model's unstructured fields over ``base`` (a copy of raw), in place.
+
+    The keys a model owns take their typed value, or go when the field is at its default
+    (so a field reset with ``attrs.evolve`` does not come back from raw); keys it does not
+    own are kept, at any depth of nested models.
+    """
+    stack: list[tuple[dict[str, Any], type, Mapping[str, Any]]] = [(base, type(model), typed)]
     while stack:
-        target, source = stack.pop()
-        for key, value in source.items():
+        target, cls, source = stack.pop()
+        nested = _NESTED[cls]
+        for attr, key in _WIRE_NAMES[cls].items():
             existing = target.get(key)
-            if isinstance(value, Mapping) and isinstance(existing, dict):
-                stack.append((existing, value))
-            else:
+            value = source.get(key)
+            if attr in nested and isinstance(existing, dict):
+                stack.append((existing, nested[attr], value if isinstance(value, Mapping) else {}))
+            elif key in source:
                 target[key] = value
+            else:
+                target.pop(key, None)
 
 
 def event_to_dict(event: Event, *, redact: bool = False) -> dict[str, Any]:
     """The wire-shaped dict of an event: typed fields over a copy of ``raw``."""
     result = copy_tree(event.raw, redact=False)
-    _overlay(result, converter.unstructure(event))
+    _overlay(result, event, converter.unstructure(event))
     return copy_tree(result, redact=True) if redact else result

@@ -80,6 +80,14 @@ class Auth:
         return bool(self.access_token)
 
 
+def _empty_auth_is_none(auth: Auth | None) -> Auth | None:
+    """``Auth()`` carries nothing, and a form body cannot carry an empty block: None."""
+    return None if auth is None or auth == _NO_AUTH else auth
+
+
+_NO_AUTH = Auth()
+
+
 @attrs.frozen(kw_only=True)
 class Bot:
     """A v2 bot as events describe it.
@@ -91,7 +99,7 @@ class Bot:
 
     id: int
     code: str
-    auth: Auth | None = None
+    auth: Auth | None = attrs.field(default=None, converter=_empty_auth_is_none)
     type: str | None = None
     is_hidden: bool | None = None
     is_support_openline: bool | None = None
@@ -123,7 +131,7 @@ class Event:
     code: str
     handler_id: int | None = None
     ts: datetime | None = None
-    auth: Auth | None = None
+    auth: Auth | None = attrs.field(default=None, converter=_empty_auth_is_none)
     data: object = None
     raw: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 

@@ -454,6 +454,13 @@ def parse_json(
     if not isinstance(tree, dict):
         raise PayloadError(f"a JSON body must be an object, not {type(tree).__name__}")
     check_tree(tree, limits=limits)
+    for key in tree:
+        if "[" in key:
+            # Only flat form fields have such names; a tree with one could not be told
+            # from form pairs when handed back as a mapping (to_dict, task queues).
+            raise PayloadError(
+                f"a JSON body may not have a top-level key with '[': {_show_key(key)}"
+            )
     if "\\ud" in text or "\\uD" in text:
         _reject_lone_surrogates(tree)
     return tree
@@ -480,6 +487,8 @@ def media_type(content_type: str | None) -> str | None:
     """``"application/json; charset=utf-8"`` -> ``"application/json"``; empty is None."""
     if content_type is None:
         return None
+    if not isinstance(content_type, str):
+        raise UnsupportedContentType(f"a content type is text, not {type(content_type).__name__}")
     return content_type.partition(";")[0].strip().lower() or None  # "" is no header at all
 
 

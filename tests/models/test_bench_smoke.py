@@ -1,0 +1,59 @@
+"""The benchmark script runs (quick mode) and prints its table; no timing is asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .support import REPO
+
+HEADER = "| body | size | parser | median per call | vs parse_qsl | calls per run |"
+BODIES = ("ONIMBOTDELETE", "ONIMBOTMESSAGEADD.group")
+OURS = ["parse_qsl", "parse_form", "parse_event"]
+
+
+def run_quick(env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_parse.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=REPO,
+        env=env,
+    )
+
+
+def table_rows(stdout: str) -> list[str]:
+    lines = stdout.splitlines()
+    assert HEADER in lines
+    return [line for line in lines if line.startswith("| ONIMBOT")]
+
+
+def test_bench_parse_quick_runs_and_prints_the_table() -> None:
+    done = run_quick()
+    assert done.returncode == 0, done.stderr
+    rows = table_rows(done.stdout)
+    # qs-codec is the optional [bench] extra; without it the peer's row is left out.
+    has_peer = importlib.util.find_spec("qs_codec") is not None
+    parsers = OURS + (["qs_codec.decode"] if has_peer else [])
+    assert len(rows) == len(BODIES) * len(parsers)
+    for body in BODIES:
+        for parser in parsers:
+            assert any(f"| {body} |" in row and parser in row for row in rows), (body, parser)
+
+
+def test_bench_parse_quick_runs_without_the_peer(tmp_path: Path) -> None:
+    blocker = tmp_path / "qs_codec"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('blocked for the test')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO / "src")])}
+    done = run_quick(env)
+    assert done.returncode == 0, done.stderr
+    assert "qs_codec not installed" in done.stdout
+    rows = table_rows(done.stdout)
+    assert len(rows) == len(BODIES) * len(OURS)
+    assert not any("qs_codec" in row for row in rows)

@@ -1,0 +1,248 @@
+"""Tokens never show: ``repr``, ``str``, ``to_dict(redact=True)`` mask them at any depth."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+
+from b24botevents import (
+    Auth,
+    Bot,
+    BotV2DeleteData,
+    BotV2DeleteEvent,
+    Event,
+    UnknownEvent,
+    encode_form,
+    parse_event,
+)
+
+from .support import (
+    ACCESS_TOKEN,
+    ALL_TOKENS,
+    APPLICATION_TOKEN,
+    BOT_ACCESS_TOKEN,
+    BOT_APPLICATION_TOKEN,
+    BOT_REFRESH_TOKEN,
+    REFRESH_TOKEN,
+    SECRET_FIELDS,
+    events,
+    example_json,
+    example_text,
+    leak_free,
+    walk_models,
+)
+
+
+def tokens_in(event: Event) -> set[str]:
+    """Every token value the typed models of an event hold."""
+    found = set()
+    for model in walk_models(event):
+        if isinstance(model, Auth):
+            for name in SECRET_FIELDS:
+                value = getattr(model, name)
+                if value:
+                    found.add(value)
+    return found
+
+
+def wire_secrets(tree: Any) -> set[str]:
+    """Every non-empty value stored under a secret key, at any depth of a wire tree."""
+    found: set[str] = set()
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(key, str) and key.lower() in SECRET_FIELDS and value:
+                found.add(str(value))
+    return found
+
+
+def with_tokens(event: Event, make: Any) -> Event:
+    """The event with every token in its models replaced by ``make(old)`` (None stays None)."""
+
+    def swap(auth: Auth | None) -> Auth | None:
+        if auth is None:
+            return None
+        changes = {
+            name: make(getattr(auth, name))
+            for name in SECRET_FIELDS
+            if getattr(auth, name) is not None
+        }
+        return attrs.evolve(auth, **changes)
+
+    result = attrs.evolve(event, auth=swap(event.auth))
+    if isinstance(result, BotV2DeleteEvent):
+        bot = attrs.evolve(result.data.bot, auth=swap(result.data.bot.auth))
+        result = attrs.evolve(result, data=BotV2DeleteData(bot=bot))
+    return result
+
+
+def _other(token: str) -> str:
+    return "5ec12e7" + token[::-1] + "ff"
+
+
+@given(events())
+def test_repr_and_str_do_not_depend_on_token_values(event: Event) -> None:
+    """Masking, proven without string search: other token values give the same text."""
+    other = with_tokens(event, _other)
+    assert repr(other) == repr(event)
+    assert str(other) == str(event)
+    if tokens_in(event):
+        assert tokens_in(other).isdisjoint(tokens_in(event))
+        assert "'***'" in repr(event)
+
+
+@given(events())
+def test_to_dict_redact_does_not_depend_on_token_values(event: Event) -> None:
+    secrets = tokens_in(event)
+    redacted = event.to_dict(redact=True)
+    assert with_tokens(event, _other).to_dict(redact=True) == redacted
+    assert wire_secrets(redacted) <= {"***"}
+    assert wire_secrets(event.to_dict()) == secrets  # the unredacted dict is complete
+    json.dumps(redacted)
+    # Redaction changes nothing but the secrets: the redacted dict still parses.
+    masked = parse_event(redacted)
+    assert masked == with_tokens(event, lambda _: "***")
+
+
+@given(events())
+def test_distinctive_tokens_never_show(event: Event) -> None:
+    marked = with_tokens(event, lambda token: f"SeCrEt{token}")
+    secrets = tuple(tokens_in(marked))
+    for text in (repr(marked), str(marked), json.dumps(marked.to_dict(redact=True))):
+        assert leak_free(text, secrets)
+        assert "SeCrEt" not in text
+    for model in walk_models(marked):
+        assert "SeCrEt" not in repr(model)
+
+
+def _full_auth(access: str, refresh: str, application: str) -> Auth:
+    return Auth(
+        access_token=access,
+        refresh_token=refresh,
+        application_token=application,
+        domain="d.bitrix24.com",
+        member_id="m" * 32,
+    )
+
+
+def test_bot_tokens_inside_bot_auth_are_masked() -> None:
+    event = BotV2DeleteEvent(
+        code="ONIMBOTV2DELETE",
+        auth=_full_auth(ACCESS_TOKEN, REFRESH_TOKEN, APPLICATION_TOKEN),
+        data=BotV2DeleteData(
+            bot=Bot(
+                id=1,
+                code="b",
+                auth=_full_auth(BOT_ACCESS_TOKEN, BOT_REFRESH_TOKEN, BOT_APPLICATION_TOKEN),
+            )
+        ),
+    )
+    for text in (repr(event), str(event), repr(event.data), repr(event.data.bot)):
+        assert leak_free(text)
+    redacted = event.to_dict(redact=True)
+    assert redacted["data"]["bot"]["auth"]["access_token"] == "***"
+    assert redacted["data"]["bot"]["auth"]["refresh_token"] == "***"
+    assert redacted["data"]["bot"]["auth"]["application_token"] == "***"
+    assert redacted["data"]["bot"]["auth"]["domain"] == "d.bitrix24.com"
+    assert leak_free(json.dumps(redacted))
+    assert leak_free(encode_form(redacted))
+    # ... and the same when the event came off the wire, through either body.
+    for body in (event.to_dict(), encode_form(event.to_dict())):
+        parsed = parse_event(body)
+        assert leak_free(repr(parsed))
+        assert leak_free(json.dumps(parsed.to_dict(redact=True)))
+        assert not leak_free(json.dumps(parsed.to_dict()))
+
+
+def test_none_and_empty_tokens_stay_as_they_are() -> None:
+    event = parse_event({"event": "ONX", "auth": {"access_token": "", "domain": "d"}})
+    assert event.auth is not None
+    assert event.auth.access_token is None
+    assert "access_token=None" in repr(event)
+    wire = event.to_dict(redact=True)
+    # An empty token is no token: written as absent (the typed value), never as "***".
+    assert "access_token" not in wire["auth"]
+    assert wire["auth"]["domain"] == "d"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ONIMBOTDELETE.json",
+        "ONIMBOTMESSAGEADD.json",
+        "ONIMBOTMESSAGEADD.group.json",
+        "ONIMCOMMANDADD.group.json",
+        "ONAPPINSTALL.json",
+        "ONOFFLINEEVENT.json",
+    ],
+)
+def test_redacted_to_dict_of_real_examples_masks_raw_tokens_at_any_depth(name: str) -> None:
+    tree = example_json(name)
+    secrets = tuple(wire_secrets(tree))
+    assert secrets
+    for body in (tree, encode_form(tree)):
+        event = parse_event(body)
+        redacted = event.to_dict(redact=True)
+        assert leak_free(json.dumps(redacted), secrets)
+        assert leak_free(encode_form(redacted), secrets)
+        assert wire_secrets(redacted) == {"***"}
+
+
+def test_redaction_matches_key_names_case_insensitively() -> None:
+    event = parse_event(
+        {
+            "event": "ONX",
+            "data": {"APPLICATION_TOKEN": APPLICATION_TOKEN, "x": {"Access_Token": ACCESS_TOKEN}},
+        }
+    )
+    assert leak_free(json.dumps(event.to_dict(redact=True)))
+
+
+def test_repr_of_envelope_tokens_from_the_php_body() -> None:
+    body = example_text("ONIMBOTDELETE.derived-http_build_query.txt")
+    event = parse_event(body)
+    assert event.auth is not None
+    secrets = (event.auth.access_token or "", event.auth.application_token or "")
+    assert all(secrets)
+    assert leak_free(repr(event), secrets)
+    assert leak_free(str(event), secrets)
+    assert "raw=" not in repr(event)
+
+
+@pytest.mark.parametrize("name", ["ONIMBOTMESSAGEADD.group.json", "ONIMCOMMANDADD.json"])
+def test_repr_of_unknown_event_masks_tokens_in_data(name: str) -> None:
+    tree = example_json(name)
+    event = parse_event(tree)
+    assert isinstance(event, UnknownEvent)
+    secrets = tuple(wire_secrets(tree["data"]))
+    assert secrets
+    assert leak_free(repr(event), secrets)
+    assert leak_free(str(event), secrets)
+    assert event.data == tree["data"]  # masked in repr only, not in the data itself
+
+
+def test_repr_of_a_built_unknown_event_masks_nested_tokens() -> None:
+    event = UnknownEvent(
+        code="ONX",
+        data={
+            "BOT": {"1": {"access_token": ACCESS_TOKEN, "AUTH": {"refresh_token": REFRESH_TOKEN}}},
+            "list": [{"application_token": APPLICATION_TOKEN}],
+            "plain": "visible-value",
+        },
+    )
+    assert leak_free(repr(event))
+    assert "visible-value" in repr(event)
+
+
+def test_secret_fields_are_declared_masked_in_repr() -> None:
+    masked = {f.name for f in attrs.fields(Auth) if f.repr is not True}
+    assert masked == set(SECRET_FIELDS)
+    assert leak_free(repr(_full_auth(*ALL_TOKENS[:3])))

@@ -1,11 +1,10 @@
-"""Fixtures for the dispatcher tests: a real redis-server, a dead Redis URL, token stores.
+"""Fixtures for the dispatcher tests: real token stores of every kind, and both runners.
 
-``redis_server.py`` is the shared helper one directory up (the store tests use it too).
+``redis_url`` and ``dead_url`` come from the root ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,36 +16,7 @@ from b24botevents.stores import RedisTokenStore
 
 from .helpers import RUNNERS, Runner
 
-# tests/redis_server.py is a top-level helper module one directory up; make it importable
-# whatever pytest's import mode (importlib mode does not touch sys.path).
-_TESTS_DIR = str(Path(__file__).resolve().parent.parent)
-if _TESTS_DIR not in sys.path:
-    sys.path.insert(0, _TESTS_DIR)
-
-from redis_server import RedisServerError, dead_redis_url, start_redis_server  # noqa: E402
-
 TOKEN_STORES = ["memory", "sqlite", "redis"]
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """URL of a real redis-server started for this test session (fails if it cannot start)."""
-    try:
-        server = start_redis_server()
-    except RedisServerError as exc:
-        # Fail, never skip: CI installs redis-server and must not pass without it.
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def dead_url() -> Iterator[str]:
-    """URL of a local port where nothing listens: connections are refused."""
-    with dead_redis_url() as url:
-        yield url
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ keys, tokens and TTLs.
 from __future__ import annotations
 
 import math
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import Protocol, TypeVar, runtime_checkable
 
 __all__ = ["DedupStore", "TokenStore"]
 
@@ -82,3 +83,34 @@ def encode(text: str) -> bytes:
 def decode(data: bytes) -> str:
     """Inverse of ``encode``."""
     return data.decode("utf-8", "surrogatepass")
+
+
+_C = TypeVar("_C", bound="ClosingStore")
+
+
+class ClosingStore:
+    """What the stores with a connection share: ``with`` closes it, ``repr`` describes it.
+
+    Subclasses provide ``close()`` and ``_describe()`` (which must never show a token, nor
+    a URL that may hold a password).
+    """
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _describe(self) -> str:
+        raise NotImplementedError
+
+    def __enter__(self: _C) -> _C:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return self._describe()

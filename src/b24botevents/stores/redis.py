@@ -12,8 +12,6 @@ import logging
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import TracebackType
-from typing import TypeVar
 
 try:
     import redis
@@ -26,13 +24,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 
 from b24botevents.errors import StoreUnavailable
 
-from ._protocols import check_key, check_token, check_ttl, decode, encode
+from ._protocols import ClosingStore, check_key, check_token, check_ttl, decode, encode
 
 __all__ = ["RedisDedupStore", "RedisTokenStore"]
 
 _log = logging.getLogger("b24botevents.stores")
 
-_R = TypeVar("_R", bound="_RedisStore")
 
 # Clients built from a URL fail fast: a dead server must turn into StoreUnavailable within
 # a couple of seconds, not hang a webhook request. One quick retry, on connection errors
@@ -43,7 +40,7 @@ _SOCKET_TIMEOUT = 2.0
 _RETRIES = 1
 
 
-class _RedisStore:
+class _RedisStore(ClosingStore):
     """Client ownership, key building and error mapping shared by both Redis stores."""
 
     def __init__(self, client_or_url: redis.Redis | str, *, prefix: str) -> None:
@@ -98,20 +95,6 @@ class _RedisStore:
         """Close the client if this store created it from a URL; a passed-in client is left open."""
         if self._owns_client:
             self._client.close()
-
-    def __enter__(self: _R) -> _R:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return self._describe()
 
 
 class RedisTokenStore(_RedisStore):

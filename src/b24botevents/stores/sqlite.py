@@ -16,18 +16,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from types import TracebackType
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from b24botevents.errors import StoreUnavailable
 
-from ._protocols import check_key, check_token, check_ttl, decode, encode
+from ._protocols import ClosingStore, check_key, check_token, check_ttl, decode, encode
 
 __all__ = ["SQLiteDedupStore", "SQLiteTokenStore"]
 
 _log = logging.getLogger("b24botevents.stores")
 
-_S = TypeVar("_S", bound="_SQLiteStore")
 
 # The table name is interpolated into SQL (placeholders cannot name tables), so only plain
 # identifiers are accepted; they are also double-quoted so keywords like "order" work.
@@ -50,7 +48,7 @@ def _check_table(table: str) -> str:
     return table
 
 
-class _SQLiteStore:
+class _SQLiteStore(ClosingStore):
     """Connection handling shared by both SQLite stores.
 
     One connection per store, guarded by a lock, rather than one per thread: ``close()`` can
@@ -142,20 +140,6 @@ class _SQLiteStore:
             conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
-
-    def __enter__(self: _S) -> _S:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return self._describe()
 
 
 class SQLiteTokenStore(_SQLiteStore):

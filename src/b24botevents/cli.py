@@ -35,8 +35,18 @@ from b24botevents import (
     AppUninstallEvent,
     AppUpdateEvent,
     B24EventError,
+    BotCommandAddEvent,
     BotDeleteEvent,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    BotV2CommandAddEvent,
     BotV2DeleteEvent,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
     Dispatcher,
     Event,
     Limits,
@@ -94,6 +104,18 @@ def event_json(event: Event) -> dict[str, Any]:
     return {"type": type(event).__name__, "event": event.to_dict(redact=True)}
 
 
+_MESSAGE_EVENTS = (
+    BotMessageAddEvent,
+    BotMessageUpdateEvent,
+    BotMessageDeleteEvent,
+    BotCommandAddEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageUpdateEvent,
+    BotV2MessageDeleteEvent,
+    BotV2CommandAddEvent,
+)
+
+
 def _details(event: Event) -> list[str]:
     if isinstance(event, (BotDeleteEvent, BotV2DeleteEvent)):
         return [f"bot_id={event.bot_id}", f"bot_code={_clean(event.bot_code, 40)}"]
@@ -104,6 +126,17 @@ def _details(event: Event) -> list[str]:
     if isinstance(event, AppUninstallEvent):
         clean = {True: "yes", False: "no", None: "?"}[event.data.clean]
         return [f"clean={clean}"]
+    if isinstance(event, _MESSAGE_EVENTS):
+        # Ids only: message text is the users' content, not something to log by default.
+        bots = ",".join(str(bot_id) for bot_id in event.bot_ids) or "-"
+        return [
+            f"dialog={_clean(event.dialog_id or '-', 40)}",
+            f"message_id={event.message_id}",
+            f"bots={bots}",
+        ]
+    if isinstance(event, (BotJoinChatEvent, BotV2JoinChatEvent)):
+        bots = ",".join(str(bot_id) for bot_id in event.bot_ids) or "-"
+        return [f"dialog={_clean(event.dialog_id or '-', 40)}", f"bots={bots}"]
     if isinstance(event, UnknownEvent):
         keys = ", ".join(_clean(str(key), 30) for key in list(event.data)[:8])
         return ["(no model)", f"data: {keys or '-'}"]
@@ -586,7 +619,7 @@ def _demo_steps(portal: Portal) -> list[tuple[str, str, int]]:
             200,
         ),
         (
-            "ONIMBOTMESSAGEADD: an event without a model arrives as UnknownEvent",
+            "ONIMBOTMESSAGEADD (v1): a message to the bot, typed as BotMessageAddEvent",
             sample_body("ONIMBOTMESSAGEADD", portal=portal),
             200,
         ),

@@ -20,7 +20,7 @@ import re
 import types
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, TypeVar, Union, get_args
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -36,10 +36,28 @@ from .models import (
     AppUpdateData,
     Auth,
     Bot,
+    BotCommandData,
+    BotCredentials,
     BotDeleteData,
+    BotJoinChatData,
+    BotMessageData,
+    BotV2CommandData,
+    BotV2ContextGetData,
     BotV2DeleteData,
+    BotV2JoinChatData,
+    BotV2MessageData,
+    BotV2MessageDeleteData,
+    BotV2ReactionChangeData,
+    Chat,
+    ChatUser,
+    Command,
+    CommandCall,
     Event,
+    JoinChatParams,
+    Message,
+    MessageParams,
     UnknownEvent,
+    User,
 )
 from .redact import copy_tree
 
@@ -187,6 +205,93 @@ def _structure_mapping(value: Any, _: object) -> dict[str, Any]:
     return {}  # an unknown event never fails on its data; raw still holds what came
 
 
+def _structure_ids(value: Any, _: object) -> tuple[int, ...]:
+    """A list of ids (v2 ``departments``), or a PHP ``{id: id}`` set (``MENTIONED_LIST``),
+    whose values are the ids. Nothing (``""``, ``null``, v2's ``false``) is no ids."""
+    if value is None or value == "" or value is False:
+        return ()
+    if isinstance(value, Mapping):
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise _Invalid(f"expected a list of ids, got {_kind(value)}")
+    return tuple(_structure_int(item, int) for item in items)
+
+
+def _unstructure_id_list(value: tuple[int, ...]) -> list[int]:
+    return list(value)
+
+
+def _unstructure_id_set(value: tuple[int, ...]) -> dict[str, int]:
+    # MENTIONED_LIST's wire shape, {id: id}; its values read back in the same order.
+    return {str(item): item for item in value}
+
+
+class _KeyedErrors(Exception):
+    """Errors of an id-keyed map's entries, by wire key; ``_collect_errors`` walks them."""
+
+    def __init__(self, errors: list[tuple[str, BaseException]]) -> None:
+        super().__init__(f"{len(errors)} invalid entries")
+        self.errors = errors
+
+
+def _key_label(key: object) -> str:
+    text = str(key)
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _is_id_map(type_: Any) -> bool:
+    return get_origin(type_) is dict and get_args(type_)[:1] == (int,)
+
+
+def _id_map_structure_hook(type_: Any) -> Callable[[Any, Any], dict[int, Any]]:
+    """``dict[int, X]``: v1's ``data[BOT]``/``data[COMMAND]``, keyed by id.
+
+    Keys may be text or ints; a list (PHP renders keys exactly ``0..n-1`` as one) is keyed
+    by position; ``""``/``null`` is empty. Errors carry the entry's key in their path.
+    """
+    value_type = get_args(type_)[1]
+    structure_value = converter.get_structure_hook(value_type)
+
+    def hook(value: Any, _: object) -> dict[int, Any]:
+        if value is None or value == "":
+            return {}
+        if isinstance(value, Mapping):
+            items: Any = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            raise _Invalid(f"expected a mapping keyed by id, got {_kind(value)}")
+        result: dict[int, Any] = {}
+        errors: list[tuple[str, BaseException]] = []
+        for key, item in items:
+            try:
+                number = _structure_int(key, int)
+            except _Invalid:
+                errors.append((_key_label(key), _Invalid("expected an integer id as the key")))
+                continue
+            try:
+                result[number] = structure_value(item, value_type)
+            except Exception as exc:  # collected, so every bad entry is reported
+                errors.append((_key_label(key), exc))
+        if errors:
+            raise _KeyedErrors(errors)
+        return result
+
+    return hook
+
+
+def _id_map_unstructure_hook(type_: Any) -> Callable[[dict[int, Any]], dict[str, Any]]:
+    unstructure_value = converter.get_unstructure_hook(get_args(type_)[1])
+
+    def hook(value: dict[int, Any]) -> dict[str, Any]:
+        # Text keys: the wire shape, and what a JSON or form body carries anyway.
+        return {str(key): unstructure_value(item) for key, item in value.items()}
+
+    return hook
+
+
 def _unstructure_status(status: AppStatus | str) -> str:
     return status.value if isinstance(status, AppStatus) else status
 
@@ -210,10 +315,15 @@ converter.register_unstructure_hook(AppStatus, _unstructure_status)
 _SCOPE_TYPE: Any = tuple[str, ...]
 _STATUS_TYPE: Any = AppStatus | str
 _MAPPING_TYPE: Any = dict[str, Any]
+_IDS_TYPE: Any = tuple[int, ...]
 converter.register_structure_hook_func(lambda t: t == _SCOPE_TYPE, _structure_scope)
 converter.register_structure_hook_func(lambda t: t == _STATUS_TYPE, _structure_status)
 converter.register_structure_hook_func(lambda t: t == _MAPPING_TYPE, _structure_mapping)
+converter.register_structure_hook_func(lambda t: t == _IDS_TYPE, _structure_ids)
+converter.register_structure_hook_factory(_is_id_map, _id_map_structure_hook)
 converter.register_unstructure_hook_func(lambda t: t == _SCOPE_TYPE, ",".join)
+converter.register_unstructure_hook_func(lambda t: t == _IDS_TYPE, _unstructure_id_list)
+converter.register_unstructure_hook_factory(_is_id_map, _id_map_unstructure_hook)
 converter.register_unstructure_hook_func(lambda t: t == _STATUS_TYPE, _unstructure_status)
 
 
@@ -245,9 +355,14 @@ def _optional_hook(type_: Any) -> Callable[[Any, Any], Any]:
     structure = converter.get_structure_hook(inner)
     false_is_empty = inner is not bool
     zero_is_empty = inner is datetime
+    # An empty object where a model may be is no model: v1's USER ("may be empty") and
+    # the v2 webhook example's "message": {}; PHP drops it from a form body anyway.
+    empty_is_none = attrs.has(inner)
 
     def hook(value: Any, _: object) -> Any:
         if value is None or value == "":
+            return None
+        if empty_is_none and (value == {} or value == []):
             return None
         if value is False and false_is_empty:
             return None
@@ -281,6 +396,8 @@ def _camel(name: str) -> str:
 
 #: Wire-name style of each model's fields: v1 and app events shout, v2 is camelCase, and
 #: ``auth`` is snake_case like the models.
+#: Nested models come before the models that hold them: generated hooks bind the hooks of
+#: their fields when they are made.
 _STYLES: dict[type, Callable[[str], str]] = {
     Auth: _same,
     Bot: _camel,
@@ -289,6 +406,38 @@ _STYLES: dict[type, Callable[[str], str]] = {
     AppInstallData: _upper,
     AppUpdateData: _upper,
     AppUninstallData: _upper,
+    BotCredentials: _upper,
+    CommandCall: _upper,
+    MessageParams: _upper,
+    ChatUser: _upper,
+    JoinChatParams: _upper,
+    BotMessageData: _upper,
+    BotJoinChatData: _upper,
+    BotCommandData: _upper,
+    Message: _camel,
+    Chat: _camel,
+    User: _camel,
+    Command: _camel,
+    BotV2MessageData: _camel,
+    BotV2MessageDeleteData: _camel,
+    BotV2JoinChatData: _camel,
+    BotV2CommandData: _camel,
+    BotV2ReactionChangeData: _camel,
+    BotV2ContextGetData: _camel,
+}
+
+#: Wire names the style does not give: v1 names its id-keyed maps in the singular, and the
+#: mention set by what it is.
+_RENAMES: dict[type, dict[str, str]] = {
+    BotMessageData: {"bots": "BOT"},
+    BotJoinChatData: {"bots": "BOT"},
+    BotCommandData: {"commands": "COMMAND"},
+    MessageParams: {"mentioned": "MENTIONED_LIST"},
+}
+
+#: Field-specific unstructure hooks, where the wire shape is not the type's usual one.
+_FIELD_UNSTRUCTURE: dict[type, dict[str, Callable[[Any], Any]]] = {
+    MessageParams: {"mentioned": _unstructure_id_set},
 }
 
 #: The envelope's wire names, for every event class.
@@ -313,22 +462,46 @@ def _accept_mapping(cls: type[T], structure: Callable[[Any, Any], T]) -> Callabl
     return hook
 
 
+def _with_flat_auth(auth_key: str, structure: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+    """v1 ``BOT``/``COMMAND`` entries: without ``AUTH``, the entry's own token fields are
+    the bot's auth (they are the same set, sent twice)."""
+    auth_names = tuple(_WIRE_NAMES[Auth].values())
+
+    def hook(value: Any, type_: Any) -> T:
+        if isinstance(value, Mapping) and auth_key not in value:
+            flat = {name: value[name] for name in auth_names if name in value}
+            value = {**value, auth_key: flat}
+        return structure(value, type_)
+
+    return hook
+
+
 def _register_model(
     cls: type[Any], names: dict[str, str], *, structure: bool = True, **extra: Any
 ) -> None:
     _WIRE_NAMES[cls] = names
+    hooks = _FIELD_UNSTRUCTURE.get(cls, {})
     renames = {attr: override(rename=key) for attr, key in names.items()}
+    unstructure_overrides = {
+        attr: override(rename=key, unstruct_hook=hooks[attr]) if attr in hooks else renames[attr]
+        for attr, key in names.items()
+    }
     unstructure = make_dict_unstructure_fn(
-        cls, converter, _cattrs_omit_if_default=True, **{**renames, **extra}
+        cls, converter, _cattrs_omit_if_default=True, **{**unstructure_overrides, **extra}
     )
     converter.register_unstructure_hook(cls, unstructure)
     if structure:
-        hook = make_dict_structure_fn(cls, converter, **{**renames, **extra})
-        converter.register_structure_hook(cls, _accept_mapping(cls, hook))
+        hook = _accept_mapping(cls, make_dict_structure_fn(cls, converter, **{**renames, **extra}))
+        if cls in (BotCredentials, CommandCall):
+            hook = _with_flat_auth(names["auth"], hook)
+        converter.register_structure_hook(cls, hook)
 
 
 for _model, _style in _STYLES.items():
-    _register_model(_model, {a.name: _style(a.name) for a in attrs.fields(_model)})
+    _renamed = _RENAMES.get(_model, {})
+    _register_model(
+        _model, {a.name: _renamed.get(a.name, _style(a.name)) for a in attrs.fields(_model)}
+    )
 
 # The base Event is written (a hand-built one's to_dict), never read: bodies without a
 # model become UnknownEvent.
@@ -367,7 +540,10 @@ def _reason(exc: BaseException) -> str:
 
 def _collect_errors(exc: BaseException, path: list[str], out: list[tuple[str, str]]) -> None:
     """Flatten cattrs' nested validation errors into (wire path, reason) pairs."""
-    if isinstance(exc, ClassValidationError):
+    if isinstance(exc, _KeyedErrors):
+        for key, sub in exc.errors:
+            _collect_errors(sub, [*path, key], out)
+    elif isinstance(exc, ClassValidationError):
         names = _WIRE_NAMES.get(exc.cl, {})
         with_notes, without_notes = exc.group_exceptions()
         for sub, note in with_notes:
@@ -403,9 +579,17 @@ def event_from_tree(tree: Mapping[str, Any]) -> Event:
 
 def _nested_model(type_: Any) -> type | None:
     """The model class a field holds (``Auth`` for ``Auth | None``), or None."""
-    for candidate in (type_, *get_args(type_)):
+    candidates = (type_, *get_args(type_)) if _is_optional(type_) else (type_,)
+    for candidate in candidates:
         if isinstance(candidate, type) and candidate in _WIRE_NAMES:
             return candidate
+    return None
+
+
+def _mapped_model(type_: Any) -> type | None:
+    """The model class of an id-keyed map's entries (``dict[int, BotCredentials]``)."""
+    if _is_id_map(type_):
+        return _nested_model(get_args(type_)[1])
     return None
 
 
@@ -415,6 +599,16 @@ _NESTED: dict[type, dict[str, type]] = {
         field.name: nested
         for field in attrs.fields(attrs.resolve_types(cls))
         if (nested := _nested_model(field.type)) is not None
+    }
+    for cls in _WIRE_NAMES
+}
+
+#: model class -> {attribute: entry model}, for the id-keyed maps of models.
+_NESTED_MAPS: dict[type, dict[str, type]] = {
+    cls: {
+        field.name: nested
+        for field in attrs.fields(cls)
+        if (nested := _mapped_model(field.type)) is not None
     }
     for cls in _WIRE_NAMES
 }
@@ -431,11 +625,24 @@ def _overlay(base: dict[str, Any], model: Any, typed: Mapping[str, Any]) -> None
     while stack:
         target, cls, source = stack.pop()
         nested = _NESTED[cls]
+        maps = _NESTED_MAPS[cls]
         for attr, key in _WIRE_NAMES[cls].items():
             existing = target.get(key)
             value = source.get(key)
             if attr in nested and isinstance(existing, dict):
                 stack.append((existing, nested[attr], value if isinstance(value, Mapping) else {}))
+            elif attr in maps and isinstance(existing, dict) and isinstance(value, Mapping):
+                # Entry by entry, so what an entry carries beyond its model (the flat tokens,
+                # say) is kept; entries the typed map no longer has go.
+                entries: dict[str, Any] = {}
+                for entry_key, entry in value.items():
+                    kept = existing.get(entry_key)
+                    if isinstance(kept, dict) and isinstance(entry, Mapping):
+                        stack.append((kept, maps[attr], entry))
+                        entries[entry_key] = kept
+                    else:
+                        entries[entry_key] = entry
+                target[key] = entries
             elif key in source:
                 target[key] = value
             else:

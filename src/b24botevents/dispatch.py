@@ -26,11 +26,28 @@ import attrs
 
 from .models import (
     AnyBotDeleteEvent,
+    AnyCommandEvent,
+    AnyJoinChatEvent,
+    AnyMessageAddEvent,
+    AnyMessageDeleteEvent,
+    AnyMessageUpdateEvent,
     AppInstallEvent,
     AppUninstallEvent,
     AppUpdateEvent,
+    BotCommandAddEvent,
     BotDeleteEvent,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    BotV2CommandAddEvent,
+    BotV2ContextGetEvent,
     BotV2DeleteEvent,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
+    BotV2ReactionChangeEvent,
     Event,
 )
 
@@ -50,6 +67,41 @@ _AnyBotDeleteHandler = TypeVar("_AnyBotDeleteHandler", bound=Callable[[AnyBotDel
 _InstallHandler = TypeVar("_InstallHandler", bound=Callable[[AppInstallEvent], object])
 _UpdateHandler = TypeVar("_UpdateHandler", bound=Callable[[AppUpdateEvent], object])
 _UninstallHandler = TypeVar("_UninstallHandler", bound=Callable[[AppUninstallEvent], object])
+_MessageAddHandler = TypeVar("_MessageAddHandler", bound=Callable[[BotMessageAddEvent], object])
+_MessageUpdateHandler = TypeVar(
+    "_MessageUpdateHandler", bound=Callable[[BotMessageUpdateEvent], object]
+)
+_MessageDeleteHandler = TypeVar(
+    "_MessageDeleteHandler", bound=Callable[[BotMessageDeleteEvent], object]
+)
+_JoinChatHandler = TypeVar("_JoinChatHandler", bound=Callable[[BotJoinChatEvent], object])
+_CommandHandler = TypeVar("_CommandHandler", bound=Callable[[BotCommandAddEvent], object])
+_V2MessageAddHandler = TypeVar(
+    "_V2MessageAddHandler", bound=Callable[[BotV2MessageAddEvent], object]
+)
+_V2MessageUpdateHandler = TypeVar(
+    "_V2MessageUpdateHandler", bound=Callable[[BotV2MessageUpdateEvent], object]
+)
+_V2MessageDeleteHandler = TypeVar(
+    "_V2MessageDeleteHandler", bound=Callable[[BotV2MessageDeleteEvent], object]
+)
+_V2JoinChatHandler = TypeVar("_V2JoinChatHandler", bound=Callable[[BotV2JoinChatEvent], object])
+_V2CommandHandler = TypeVar("_V2CommandHandler", bound=Callable[[BotV2CommandAddEvent], object])
+_V2ReactionHandler = TypeVar(
+    "_V2ReactionHandler", bound=Callable[[BotV2ReactionChangeEvent], object]
+)
+_V2ContextHandler = TypeVar("_V2ContextHandler", bound=Callable[[BotV2ContextGetEvent], object])
+_AnyMessageAddHandler = TypeVar(
+    "_AnyMessageAddHandler", bound=Callable[[AnyMessageAddEvent], object]
+)
+_AnyMessageUpdateHandler = TypeVar(
+    "_AnyMessageUpdateHandler", bound=Callable[[AnyMessageUpdateEvent], object]
+)
+_AnyMessageDeleteHandler = TypeVar(
+    "_AnyMessageDeleteHandler", bound=Callable[[AnyMessageDeleteEvent], object]
+)
+_AnyJoinChatHandler = TypeVar("_AnyJoinChatHandler", bound=Callable[[AnyJoinChatEvent], object])
+_AnyCommandHandler = TypeVar("_AnyCommandHandler", bound=Callable[[AnyCommandEvent], object])
 _EventHandler = TypeVar("_EventHandler", bound=Callable[[Event], object])
 _ErrorHookT = TypeVar("_ErrorHookT", bound=ErrorHook)
 
@@ -146,6 +198,89 @@ class Router:
         self, code: Literal["ONAPPUNINSTALL"], /
     ) -> Callable[[_UninstallHandler], _UninstallHandler]: ...
     @overload
+    def on(
+        self, code: Literal["ONIMBOTMESSAGEADD"], /
+    ) -> Callable[[_MessageAddHandler], _MessageAddHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTMESSAGEUPDATE"], /
+    ) -> Callable[[_MessageUpdateHandler], _MessageUpdateHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTMESSAGEDELETE"], /
+    ) -> Callable[[_MessageDeleteHandler], _MessageDeleteHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTJOINCHAT"], /
+    ) -> Callable[[_JoinChatHandler], _JoinChatHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMCOMMANDADD"], /
+    ) -> Callable[[_CommandHandler], _CommandHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTV2MESSAGEADD"], /
+    ) -> Callable[[_V2MessageAddHandler], _V2MessageAddHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTV2MESSAGEUPDATE"], /
+    ) -> Callable[[_V2MessageUpdateHandler], _V2MessageUpdateHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTV2MESSAGEDELETE"], /
+    ) -> Callable[[_V2MessageDeleteHandler], _V2MessageDeleteHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTV2JOINCHAT"], /
+    ) -> Callable[[_V2JoinChatHandler], _V2JoinChatHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTV2COMMANDADD"], /
+    ) -> Callable[[_V2CommandHandler], _V2CommandHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTV2REACTIONCHANGE"], /
+    ) -> Callable[[_V2ReactionHandler], _V2ReactionHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMBOTV2CONTEXTGET"], /
+    ) -> Callable[[_V2ContextHandler], _V2ContextHandler]: ...
+    @overload
+    def on(
+        self,
+        code: Literal["ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD"],
+        code2: Literal["ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD"],
+        /,
+    ) -> Callable[[_AnyMessageAddHandler], _AnyMessageAddHandler]: ...
+    @overload
+    def on(
+        self,
+        code: Literal["ONIMBOTMESSAGEUPDATE", "ONIMBOTV2MESSAGEUPDATE"],
+        code2: Literal["ONIMBOTMESSAGEUPDATE", "ONIMBOTV2MESSAGEUPDATE"],
+        /,
+    ) -> Callable[[_AnyMessageUpdateHandler], _AnyMessageUpdateHandler]: ...
+    @overload
+    def on(
+        self,
+        code: Literal["ONIMBOTMESSAGEDELETE", "ONIMBOTV2MESSAGEDELETE"],
+        code2: Literal["ONIMBOTMESSAGEDELETE", "ONIMBOTV2MESSAGEDELETE"],
+        /,
+    ) -> Callable[[_AnyMessageDeleteHandler], _AnyMessageDeleteHandler]: ...
+    @overload
+    def on(
+        self,
+        code: Literal["ONIMBOTJOINCHAT", "ONIMBOTV2JOINCHAT"],
+        code2: Literal["ONIMBOTJOINCHAT", "ONIMBOTV2JOINCHAT"],
+        /,
+    ) -> Callable[[_AnyJoinChatHandler], _AnyJoinChatHandler]: ...
+    @overload
+    def on(
+        self,
+        code: Literal["ONIMCOMMANDADD", "ONIMBOTV2COMMANDADD"],
+        code2: Literal["ONIMCOMMANDADD", "ONIMBOTV2COMMANDADD"],
+        /,
+    ) -> Callable[[_AnyCommandHandler], _AnyCommandHandler]: ...
+    @overload
     def on(self, code: str, /, *codes: str) -> Callable[[_AnyHandler], _AnyHandler]: ...
 
     def on(self, code: str, /, *codes: str) -> Callable[[_AnyHandler], _AnyHandler]:
@@ -172,6 +307,34 @@ class Router:
     def on_bot_delete(self, fn: _AnyBotDeleteHandler) -> _AnyBotDeleteHandler:
         """Register for ONIMBOTDELETE and ONIMBOTV2DELETE; read ``event.bot_id``/``bot_code``."""
         return self.on("ONIMBOTDELETE", "ONIMBOTV2DELETE")(fn)
+
+    def on_message(self, fn: _AnyMessageAddHandler) -> _AnyMessageAddHandler:
+        """Register for ONIMBOTMESSAGEADD and ONIMBOTV2MESSAGEADD.
+
+        Both events have ``text``, ``dialog_id``, ``message_id``, ``author_id``,
+        ``bot_ids`` and ``language``, so one handler serves both API versions.
+        """
+        return self.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")(fn)
+
+    def on_message_update(self, fn: _AnyMessageUpdateHandler) -> _AnyMessageUpdateHandler:
+        """Register for ONIMBOTMESSAGEUPDATE and ONIMBOTV2MESSAGEUPDATE (``text`` is new)."""
+        return self.on("ONIMBOTMESSAGEUPDATE", "ONIMBOTV2MESSAGEUPDATE")(fn)
+
+    def on_message_delete(self, fn: _AnyMessageDeleteHandler) -> _AnyMessageDeleteHandler:
+        """Register for ONIMBOTMESSAGEDELETE and ONIMBOTV2MESSAGEDELETE; read ``message_id``."""
+        return self.on("ONIMBOTMESSAGEDELETE", "ONIMBOTV2MESSAGEDELETE")(fn)
+
+    def on_join_chat(self, fn: _AnyJoinChatHandler) -> _AnyJoinChatHandler:
+        """Register for ONIMBOTJOINCHAT and ONIMBOTV2JOINCHAT; read ``dialog_id``."""
+        return self.on("ONIMBOTJOINCHAT", "ONIMBOTV2JOINCHAT")(fn)
+
+    def on_command(self, fn: _AnyCommandHandler) -> _AnyCommandHandler:
+        """Register for ONIMCOMMANDADD and ONIMBOTV2COMMANDADD.
+
+        The command itself differs by version: v1 ``data.commands`` (code without the
+        slash), v2 ``data.command`` (with it).
+        """
+        return self.on("ONIMCOMMANDADD", "ONIMBOTV2COMMANDADD")(fn)
 
     def on_app_install(self, fn: _InstallHandler) -> _InstallHandler:
         """Register for ONAPPINSTALL."""

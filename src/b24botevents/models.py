@@ -18,6 +18,11 @@ from .redact import mask_repr, redacted_repr
 __all__ = [
     "EVENT_TYPES",
     "AnyBotDeleteEvent",
+    "AnyCommandEvent",
+    "AnyJoinChatEvent",
+    "AnyMessageAddEvent",
+    "AnyMessageDeleteEvent",
+    "AnyMessageUpdateEvent",
     "AppInstallData",
     "AppInstallEvent",
     "AppStatus",
@@ -27,12 +32,42 @@ __all__ = [
     "AppUpdateEvent",
     "Auth",
     "Bot",
+    "BotCommandAddEvent",
+    "BotCommandData",
+    "BotCredentials",
     "BotDeleteData",
     "BotDeleteEvent",
+    "BotJoinChatData",
+    "BotJoinChatEvent",
+    "BotMessageAddEvent",
+    "BotMessageData",
+    "BotMessageDeleteEvent",
+    "BotMessageUpdateEvent",
+    "BotV2CommandAddEvent",
+    "BotV2CommandData",
+    "BotV2ContextGetData",
+    "BotV2ContextGetEvent",
     "BotV2DeleteData",
     "BotV2DeleteEvent",
+    "BotV2JoinChatData",
+    "BotV2JoinChatEvent",
+    "BotV2MessageAddEvent",
+    "BotV2MessageData",
+    "BotV2MessageDeleteData",
+    "BotV2MessageDeleteEvent",
+    "BotV2MessageUpdateEvent",
+    "BotV2ReactionChangeData",
+    "BotV2ReactionChangeEvent",
+    "Chat",
+    "ChatUser",
+    "Command",
+    "CommandCall",
     "Event",
+    "JoinChatParams",
+    "Message",
+    "MessageParams",
     "UnknownEvent",
+    "User",
 ]
 
 
@@ -216,6 +251,562 @@ class BotV2DeleteEvent(Event):
 AnyBotDeleteEvent = BotDeleteEvent | BotV2DeleteEvent
 
 
+# ---- v1: messages, joins, commands ---------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BotCredentials:
+    """One entry of v1 ``data[BOT][<id>]``: a bot the event is for, and its own tokens.
+
+    Bitrix24 sends the bot's tokens twice, flat in the entry and again under ``AUTH``; the
+    converter reads ``AUTH`` and falls back to the flat fields when it is absent.
+    """
+
+    bot_id: int
+    bot_code: str
+    auth: Auth | None = attrs.field(default=None, converter=_empty_auth_is_none)
+
+
+@attrs.frozen(kw_only=True)
+class MessageParams:
+    """v1 ``data[PARAMS]`` of the message and command events.
+
+    Only the fields a handler acts on are typed; the many delivery flags (``PUSH``,
+    ``SKIP_COMMAND``, ...) stay in ``raw``. ``mentioned`` comes from ``MENTIONED_LIST``
+    (``{id: id}``), set in group chats only.
+    """
+
+    message: str | None = None
+    message_id: int | None = None
+    message_type: str | None = None
+    chat_type: str | None = None
+    dialog_id: str | None = None
+    from_user_id: int | None = None
+    to_user_id: int | None = None
+    to_chat_id: int | None = None
+    author_id: int | None = None
+    chat_id: int | None = None
+    chat_title: str | None = None
+    chat_author_id: int | None = None
+    chat_entity_type: str | None = None
+    chat_entity_id: str | None = None
+    chat_user_count: int | None = None
+    system: bool | None = None
+    language: str | None = None
+    command_context: str | None = None
+    platform_context: str | None = None
+    template_id: str | None = None
+    message_original: str | None = None
+    mentioned: tuple[int, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class ChatUser:
+    """v1 ``data[USER]``: who wrote (or added the bot). Join and command events omit the
+    ``IS_*`` flags."""
+
+    id: int
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    work_position: str | None = None
+    gender: str | None = None
+    is_bot: bool | None = None
+    is_connector: bool | None = None
+    is_network: bool | None = None
+    is_extranet: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class JoinChatParams:
+    """v1 ``data[PARAMS]`` of ONIMBOTJOINCHAT; ``user_id`` is who added the bot."""
+
+    chat_type: str | None = None
+    message_type: str | None = None
+    bot_id: int | None = None
+    user_id: int | None = None
+    dialog_id: str | None = None
+    language: str | None = None
+    to_user_id: int | None = None
+    from_user_id: int | None = None
+    chat_id: int | None = None
+    chat_author_id: int | None = None
+    chat_entity_type: str | None = None
+    chat_entity_id: str | None = None
+    access_history: bool | None = None
+    silent_join: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CommandCall:
+    """One entry of v1 ``data[COMMAND][<command id>]``: the command and its bot's tokens.
+
+    ``command`` is the code without the slash (``echo``); the tokens come as in
+    ``BotCredentials`` (flat and under ``AUTH``).
+    """
+
+    bot_id: int
+    bot_code: str
+    command: str | None = None
+    command_id: int | None = None
+    command_params: str | None = None
+    command_context: str | None = None
+    message_id: int | None = None
+    auth: Auth | None = attrs.field(default=None, converter=_empty_auth_is_none)
+
+
+@attrs.frozen(kw_only=True)
+class BotMessageData:
+    """``data`` of ONIMBOTMESSAGEADD/UPDATE/DELETE: the addressed bots, the message, the user.
+
+    ``bots`` is keyed by bot id; v1 may address several bots in one call. ``user`` is None
+    when ``USER`` is missing or empty (the group examples of update/delete omit it).
+    """
+
+    bots: dict[int, BotCredentials] = attrs.field(factory=dict)
+    params: MessageParams = attrs.field(factory=MessageParams)
+    user: ChatUser | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotJoinChatData:
+    """``data`` of ONIMBOTJOINCHAT."""
+
+    bots: dict[int, BotCredentials] = attrs.field(factory=dict)
+    params: JoinChatParams = attrs.field(factory=JoinChatParams)
+    user: ChatUser | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotCommandData:
+    """``data`` of ONIMCOMMANDADD; ``commands`` is keyed by command id."""
+
+    commands: dict[int, CommandCall] = attrs.field(factory=dict)
+    params: MessageParams = attrs.field(factory=MessageParams)
+    user: ChatUser | None = None
+
+
+def _bot_ids(bots: dict[int, BotCredentials] | dict[int, CommandCall]) -> tuple[int, ...]:
+    # The entries' own ids, not the keys: a PHP list body leaves only positions as keys.
+    return tuple(dict.fromkeys(entry.bot_id for entry in bots.values()))
+
+
+@attrs.frozen(kw_only=True)
+class _BotMessageEvent(Event):
+    """The three v1 message events; the properties match their v2 counterparts'."""
+
+    data: BotMessageData = attrs.field(factory=BotMessageData)
+
+    @property
+    def text(self) -> str | None:
+        return self.data.params.message
+
+    @property
+    def dialog_id(self) -> str | None:
+        return self.data.params.dialog_id
+
+    @property
+    def message_id(self) -> int | None:
+        return self.data.params.message_id
+
+    @property
+    def author_id(self) -> int | None:
+        return self.data.params.author_id
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return _bot_ids(self.data.bots)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.params.language
+
+
+@attrs.frozen(kw_only=True)
+class BotMessageAddEvent(_BotMessageEvent):
+    """ONIMBOTMESSAGEADD (v1): a message to the bot (private chat, or a group mention)."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTMESSAGEADD",)
+
+
+@attrs.frozen(kw_only=True)
+class BotMessageUpdateEvent(_BotMessageEvent):
+    """ONIMBOTMESSAGEUPDATE (v1): a message was edited; ``text`` is the new text."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTMESSAGEUPDATE",)
+
+
+@attrs.frozen(kw_only=True)
+class BotMessageDeleteEvent(_BotMessageEvent):
+    """ONIMBOTMESSAGEDELETE (v1): a message was deleted; ``text`` is the system notice."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTMESSAGEDELETE",)
+
+
+@attrs.frozen(kw_only=True)
+class BotJoinChatEvent(Event):
+    """ONIMBOTJOINCHAT (v1): the bot was added to a chat (or a private dialog opened)."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTJOINCHAT",)
+    data: BotJoinChatData = attrs.field(factory=BotJoinChatData)
+
+    @property
+    def dialog_id(self) -> str | None:
+        return self.data.params.dialog_id
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return _bot_ids(self.data.bots)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.params.language
+
+
+@attrs.frozen(kw_only=True)
+class BotCommandAddEvent(Event):
+    """ONIMCOMMANDADD (v1): a bot command was sent; ``data.commands`` holds each call."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMCOMMANDADD",)
+    data: BotCommandData = attrs.field(factory=BotCommandData)
+
+    @property
+    def text(self) -> str | None:
+        return self.data.params.message
+
+    @property
+    def dialog_id(self) -> str | None:
+        return self.data.params.dialog_id
+
+    @property
+    def message_id(self) -> int | None:
+        return self.data.params.message_id
+
+    @property
+    def author_id(self) -> int | None:
+        return self.data.params.author_id
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return _bot_ids(self.data.commands)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.params.language
+
+
+# ---- v2: messages, joins, commands, reactions, context -------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Message:
+    """A v2 ``message``; ``params`` and ``forward`` are free-form, kept as decoded."""
+
+    id: int
+    chat_id: int | None = None
+    author_id: int | None = None
+    date: datetime | None = None
+    text: str | None = None
+    is_system: bool | None = None
+    uuid: str | None = None
+    forward: dict[str, Any] | None = None
+    params: dict[str, Any] = attrs.field(factory=dict)
+    viewed_by_others: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Chat:
+    """A v2 ``chat`` (events carry no ``role``/``muteList``)."""
+
+    id: int
+    dialog_id: str | None = None
+    type: str | None = None
+    name: str | None = None
+    entity_type: str | None = None
+    owner: int | None = None
+    avatar: str | None = None
+    color: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    """A v2 ``user``.
+
+    ``absent`` is a date (the end of an absence) or ``false``, which reads as None, like
+    ``last_activity_date``. ``idle``, ``birthday`` and ``phones`` stay in ``raw``.
+    """
+
+    id: int
+    active: bool | None = None
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    work_position: str | None = None
+    color: str | None = None
+    avatar: str | None = None
+    gender: str | None = None
+    extranet: bool | None = None
+    bot: bool | None = None
+    connector: bool | None = None
+    external_auth_id: str | None = None
+    status: str | None = None
+    last_activity_date: datetime | None = None
+    absent: datetime | None = None
+    departments: tuple[int, ...] = ()
+    type: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """A v2 ``command``: ``command`` keeps its slash (``/help``); ``context`` is
+    ``textarea``, ``keyboard`` or ``menu``."""
+
+    id: int
+    command: str | None = None
+    params: str | None = None
+    context: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotV2MessageData:
+    """``data`` of ONIMBOTV2MESSAGEADD/UPDATE."""
+
+    bot: Bot
+    message: Message | None = None
+    chat: Chat | None = None
+    user: User | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotV2MessageDeleteData:
+    """``data`` of ONIMBOTV2MESSAGEDELETE: a ``messageId``, no ``message`` object."""
+
+    bot: Bot
+    message_id: int | None = None
+    chat: Chat | None = None
+    user: User | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotV2JoinChatData:
+    """``data`` of ONIMBOTV2JOINCHAT; ``user`` is who added the bot."""
+
+    bot: Bot
+    dialog_id: str | None = None
+    chat: Chat | None = None
+    user: User | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotV2CommandData:
+    """``data`` of ONIMBOTV2COMMANDADD: one event per command in a message."""
+
+    bot: Bot
+    command: Command | None = None
+    message: Message | None = None
+    chat: Chat | None = None
+    user: User | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotV2ReactionChangeData:
+    """``data`` of ONIMBOTV2REACTIONCHANGE; ``action`` is ``add`` or ``delete``."""
+
+    bot: Bot
+    reaction: str | None = None
+    action: str | None = None
+    message: Message | None = None
+    chat: Chat | None = None
+    user: User | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotV2ContextGetData:
+    """``data`` of ONIMBOTV2CONTEXTGET; ``context`` is free-form, kept as decoded."""
+
+    bot: Bot
+    dialog_id: str | None = None
+    context: dict[str, Any] = attrs.field(factory=dict)
+    chat: Chat | None = None
+    user: User | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class _BotV2MessageEvent(Event):
+    """The v2 add/update events; the properties match the v1 message events'."""
+
+    data: BotV2MessageData
+
+    @property
+    def text(self) -> str | None:
+        message = self.data.message
+        return message.text if message is not None else None
+
+    @property
+    def dialog_id(self) -> str | None:
+        chat = self.data.chat
+        return chat.dialog_id if chat is not None else None
+
+    @property
+    def message_id(self) -> int | None:
+        message = self.data.message
+        return message.id if message is not None else None
+
+    @property
+    def author_id(self) -> int | None:
+        message = self.data.message
+        return message.author_id if message is not None else None
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return (self.data.bot.id,)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.language
+
+
+@attrs.frozen(kw_only=True)
+class BotV2MessageAddEvent(_BotV2MessageEvent):
+    """ONIMBOTV2MESSAGEADD: a message to the bot (private chat, or a mention)."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2MESSAGEADD",)
+
+
+@attrs.frozen(kw_only=True)
+class BotV2MessageUpdateEvent(_BotV2MessageEvent):
+    """ONIMBOTV2MESSAGEUPDATE: a message was edited; ``message`` has the new text."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2MESSAGEUPDATE",)
+
+
+@attrs.frozen(kw_only=True)
+class BotV2MessageDeleteEvent(Event):
+    """ONIMBOTV2MESSAGEDELETE: a message was deleted.
+
+    There is no ``message`` object, so ``text`` and ``author_id`` are always None.
+    """
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2MESSAGEDELETE",)
+    data: BotV2MessageDeleteData
+
+    @property
+    def text(self) -> str | None:
+        return None
+
+    @property
+    def dialog_id(self) -> str | None:
+        chat = self.data.chat
+        return chat.dialog_id if chat is not None else None
+
+    @property
+    def message_id(self) -> int | None:
+        return self.data.message_id
+
+    @property
+    def author_id(self) -> int | None:
+        return None
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return (self.data.bot.id,)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.language
+
+
+@attrs.frozen(kw_only=True)
+class BotV2JoinChatEvent(Event):
+    """ONIMBOTV2JOINCHAT: the bot was added to a chat."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2JOINCHAT",)
+    data: BotV2JoinChatData
+
+    @property
+    def dialog_id(self) -> str | None:
+        if self.data.dialog_id is not None:
+            return self.data.dialog_id
+        chat = self.data.chat
+        return chat.dialog_id if chat is not None else None
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return (self.data.bot.id,)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.language
+
+
+@attrs.frozen(kw_only=True)
+class BotV2CommandAddEvent(Event):
+    """ONIMBOTV2COMMANDADD: a bot command was sent (one event per command)."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2COMMANDADD",)
+    data: BotV2CommandData
+
+    @property
+    def text(self) -> str | None:
+        message = self.data.message
+        return message.text if message is not None else None
+
+    @property
+    def dialog_id(self) -> str | None:
+        chat = self.data.chat
+        return chat.dialog_id if chat is not None else None
+
+    @property
+    def message_id(self) -> int | None:
+        message = self.data.message
+        return message.id if message is not None else None
+
+    @property
+    def author_id(self) -> int | None:
+        message = self.data.message
+        return message.author_id if message is not None else None
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return (self.data.bot.id,)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.language
+
+
+@attrs.frozen(kw_only=True)
+class BotV2ReactionChangeEvent(Event):
+    """ONIMBOTV2REACTIONCHANGE: a reaction on a message was added or removed."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2REACTIONCHANGE",)
+    data: BotV2ReactionChangeData
+
+
+@attrs.frozen(kw_only=True)
+class BotV2ContextGetEvent(Event):
+    """ONIMBOTV2CONTEXTGET: the bot was opened with a context. Do no side effects here."""
+
+    CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2CONTEXTGET",)
+    data: BotV2ContextGetData
+
+
+#: Either version of each chat-bot event: one handler serves both. The message, join and
+#: command events share ``dialog_id``, ``bot_ids`` and ``language``; the message and
+#: command events also ``text``, ``message_id`` and ``author_id``.
+AnyMessageAddEvent = BotMessageAddEvent | BotV2MessageAddEvent
+AnyMessageUpdateEvent = BotMessageUpdateEvent | BotV2MessageUpdateEvent
+AnyMessageDeleteEvent = BotMessageDeleteEvent | BotV2MessageDeleteEvent
+AnyJoinChatEvent = BotJoinChatEvent | BotV2JoinChatEvent
+AnyCommandEvent = BotCommandAddEvent | BotV2CommandAddEvent
+
+
 # ---- app lifecycle -------------------------------------------------------------------
 
 
@@ -286,6 +877,18 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         BotDeleteEvent,
         BotV2DeleteEvent,
+        BotMessageAddEvent,
+        BotMessageUpdateEvent,
+        BotMessageDeleteEvent,
+        BotJoinChatEvent,
+        BotCommandAddEvent,
+        BotV2MessageAddEvent,
+        BotV2MessageUpdateEvent,
+        BotV2MessageDeleteEvent,
+        BotV2JoinChatEvent,
+        BotV2CommandAddEvent,
+        BotV2ReactionChangeEvent,
+        BotV2ContextGetEvent,
         AppInstallEvent,
         AppUpdateEvent,
         AppUninstallEvent,

@@ -66,7 +66,9 @@ def test_default_listen_learns_tokens_and_answers_like_the_adapters(
 
     status, _ = listener.request(sample_body("ONIMBOTMESSAGEADD", portal=portal))
     assert status == 200
-    listener.wait_for(lambda line: "ONIMBOTMESSAGEADD  UnknownEvent" in line)
+    message = listener.wait_for(lambda line: "ONIMBOTMESSAGEADD  BotMessageAddEvent" in line)
+    assert "dialog=27  message_id=84331  bots=567" in message
+    assert "Hello" not in message  # ids only: the text is the users' content
 
     forged = bot_delete_body(567, "BOT", portal=portal.with_application_token())
     assert listener.request(forged)[0] == 403

@@ -72,15 +72,32 @@ def test_parse_json_bodies_with_a_content_type(
     assert shown["event"]["data"]["CLEAN"] is True
 
 
-def test_parse_unknown_codes_as_unknown_event(
+def test_parse_a_message_body_as_its_typed_event(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     feed_stdin(monkeypatch, sample_body("ONIMBOTMESSAGEADD").encode())
     assert main(["parse"]) == 0
     out = capsys.readouterr().out
     shown = json.loads(out)
+    assert shown["type"] == "BotMessageAddEvent"
+    bot = shown["event"]["data"]["BOT"]["567"]
+    assert bot["AUTH"]["refresh_token"] == "***"
+    assert bot["refresh_token"] == "***"  # the flat copy of the bot's tokens too
+    assert shown["event"]["data"]["PARAMS"]["MESSAGE"] == "Hello"
+    for token in Portal.example().tokens():
+        assert token not in out
+
+
+def test_parse_unknown_codes_as_unknown_event(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_stdin(monkeypatch, sample_body("ONCRMDEALADD").encode())
+    assert main(["parse"]) == 0
+    out = capsys.readouterr().out
+    shown = json.loads(out)
     assert shown["type"] == "UnknownEvent"
-    assert shown["event"]["data"]["BOT"]["567"]["AUTH"]["refresh_token"] == "***"
+    assert shown["event"]["data"] == {"FIELDS": {"ID": "1"}}
+    assert shown["event"]["auth"]["access_token"] == "***"
     for token in Portal.example().tokens():
         assert token not in out
 

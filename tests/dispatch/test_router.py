@@ -16,12 +16,12 @@ from b24botevents import (
     AppUninstallEvent,
     AppUpdateEvent,
     BotDeleteEvent,
+    BotJoinChatEvent,
     BotV2DeleteEvent,
     Dispatcher,
     DispatchResult,
     Event,
     Router,
-    UnknownEvent,
     parse_event,
 )
 
@@ -53,7 +53,7 @@ def test_events_are_the_expected_models() -> None:
     assert isinstance(INSTALL, AppInstallEvent)
     assert isinstance(UPDATE, AppUpdateEvent)
     assert isinstance(UNINSTALL, AppUninstallEvent)
-    assert isinstance(JOIN, UnknownEvent)
+    assert isinstance(JOIN, BotJoinChatEvent)
 
 
 def test_dispatcher_is_a_router() -> None:
@@ -550,3 +550,34 @@ def test_handle_exposes_the_dispatch_result() -> None:
     assert response.result.handled
     assert response.result.event == seen[0]
     assert response.result.handlers == (seen.append,)
+
+
+@pytest.mark.parametrize(
+    ("decorator", "codes"),
+    [
+        ("on_message", ("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")),
+        ("on_message_update", ("ONIMBOTMESSAGEUPDATE", "ONIMBOTV2MESSAGEUPDATE")),
+        ("on_message_delete", ("ONIMBOTMESSAGEDELETE", "ONIMBOTV2MESSAGEDELETE")),
+        ("on_join_chat", ("ONIMBOTJOINCHAT", "ONIMBOTV2JOINCHAT")),
+        ("on_command", ("ONIMCOMMANDADD", "ONIMBOTV2COMMANDADD")),
+    ],
+)
+def test_chat_bot_decorators_register_both_versions(decorator: str, codes: tuple[str, str]) -> None:
+    router = Router()
+
+    def handler(event: Event) -> None:
+        pass
+
+    assert getattr(router, decorator)(handler) is handler  # returned unchanged
+    for code in codes:
+        assert router.handlers_for(code) == [handler]
+    registered = {code for code, handlers in router._handlers.items() if handlers}
+    assert registered == set(codes)
+
+
+def test_on_join_chat_runs_for_the_v1_join_example() -> None:
+    dp = Dispatcher(verify=False)
+    seen: list[tuple[str | None, tuple[int, ...]]] = []
+    dp.on_join_chat(lambda event: seen.append((event.dialog_id, event.bot_ids)))
+    assert dp.dispatch(JOIN).handled
+    assert seen == [("27", (571,))]

@@ -20,14 +20,35 @@ from typing_extensions import assert_type
 
 from b24botevents import (
     AnyBotDeleteEvent,
+    AnyCommandEvent,
+    AnyJoinChatEvent,
+    AnyMessageAddEvent,
+    AnyMessageDeleteEvent,
+    AnyMessageUpdateEvent,
     AppInstallEvent,
     AppUninstallEvent,
     AppUpdateEvent,
+    BotCommandAddEvent,
+    BotCredentials,
     BotDeleteEvent,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    BotV2CommandAddEvent,
+    BotV2ContextGetEvent,
     BotV2DeleteEvent,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
+    BotV2ReactionChangeEvent,
+    Command,
+    CommandCall,
     Dispatcher,
     DispatchResult,
     Event,
+    Message,
     Response,
     Router,
 )
@@ -37,6 +58,7 @@ router = Router()
 V1: BotDeleteEvent = ...  # type: ignore[assignment]  # values never used at run time
 V2: BotV2DeleteEvent = ...  # type: ignore[assignment]
 ANY_DELETE: AnyBotDeleteEvent = V1
+MESSAGE_V1: BotMessageAddEvent = ...  # type: ignore[assignment]
 
 # ---- @dp.on(code) keeps the function's type ----------------------------------------------
 
@@ -202,6 +224,128 @@ async def _async_registration() -> None:
     assert_type(await failed_async(V1, ValueError()), bool)
 
 
+# ---- chat-bot events: one code, both versions, and the cross-version decorators ---------
+
+
+@dp.on("ONIMBOTMESSAGEADD")
+def on_message_v1(event: BotMessageAddEvent) -> None:
+    assert_type(event.data.params.message, str | None)
+    assert_type(event.data.bots, dict[int, BotCredentials])
+
+
+@dp.on("ONIMBOTV2MESSAGEADD")
+def on_message_v2(event: BotV2MessageAddEvent) -> None:
+    assert_type(event.data.message, Message | None)
+
+
+@dp.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")
+def on_message_both(event: AnyMessageAddEvent) -> None:
+    pass
+
+
+@dp.on_message
+def on_message_any(event: AnyMessageAddEvent) -> str | None:
+    assert_type(event.text, str | None)
+    assert_type(event.dialog_id, str | None)
+    assert_type(event.message_id, int | None)
+    assert_type(event.author_id, int | None)
+    assert_type(event.bot_ids, tuple[int, ...])
+    assert_type(event.language, str | None)
+    return event.text
+
+
+assert_type(on_message_any(event=MESSAGE_V1), str | None)
+
+
+@dp.on_message
+async def on_message_async(event: AnyMessageAddEvent) -> None:
+    pass
+
+
+@dp.on_message_update
+def on_update_any(event: AnyMessageUpdateEvent) -> None:
+    assert_type(event.text, str | None)
+
+
+@dp.on_message_delete
+def on_delete_any(event: AnyMessageDeleteEvent) -> None:
+    assert_type(event.message_id, int | None)
+
+
+@dp.on_join_chat
+def on_join_any(event: AnyJoinChatEvent) -> None:
+    assert_type(event.dialog_id, str | None)
+    assert_type(event.bot_ids, tuple[int, ...])
+
+
+@dp.on_command
+def on_command_any(event: AnyCommandEvent) -> None:
+    assert_type(event.text, str | None)
+
+
+@dp.on("ONIMCOMMANDADD")
+def on_command_v1(event: BotCommandAddEvent) -> None:
+    assert_type(event.data.commands, dict[int, CommandCall])
+
+
+@dp.on("ONIMBOTV2COMMANDADD")
+def on_command_v2(event: BotV2CommandAddEvent) -> None:
+    assert_type(event.data.command, Command | None)
+
+
+@dp.on("ONIMBOTV2REACTIONCHANGE")
+def on_reaction(event: BotV2ReactionChangeEvent) -> None:
+    assert_type(event.data.reaction, str | None)
+
+
+@dp.on("ONIMBOTV2CONTEXTGET")
+def on_context(event: BotV2ContextGetEvent) -> None:
+    assert_type(event.data.context, dict[str, Any])
+
+
+@dp.on_message
+def on_message_wider(event: Event) -> None:  # a handler for any event fits every decorator
+    pass
+
+
+message_v1_handler: Callable[[BotMessageAddEvent], None] = on_message_v1
+message_v2_handler: Callable[[BotV2MessageAddEvent], None] = on_message_v2
+any_message_handler: Callable[[AnyMessageAddEvent], None] = on_message_both
+update_v1_handler: Callable[[BotMessageUpdateEvent], None] = lambda event: None  # noqa: E731
+update_v2_handler: Callable[[BotV2MessageUpdateEvent], None] = lambda event: None  # noqa: E731
+delete_v1_handler: Callable[[BotMessageDeleteEvent], None] = lambda event: None  # noqa: E731
+delete_v2_handler: Callable[[BotV2MessageDeleteEvent], None] = lambda event: None  # noqa: E731
+join_v1_handler: Callable[[BotJoinChatEvent], None] = lambda event: None  # noqa: E731
+join_v2_handler: Callable[[BotV2JoinChatEvent], None] = lambda event: None  # noqa: E731
+command_v1_handler: Callable[[BotCommandAddEvent], None] = on_command_v1
+
+assert_type(dp.on("ONIMBOTMESSAGEADD")(message_v1_handler), Callable[[BotMessageAddEvent], None])
+assert_type(
+    dp.on("ONIMBOTV2MESSAGEADD")(message_v2_handler), Callable[[BotV2MessageAddEvent], None]
+)
+assert_type(
+    dp.on("ONIMBOTMESSAGEUPDATE")(update_v1_handler), Callable[[BotMessageUpdateEvent], None]
+)
+assert_type(
+    dp.on("ONIMBOTV2MESSAGEUPDATE")(update_v2_handler), Callable[[BotV2MessageUpdateEvent], None]
+)
+assert_type(
+    dp.on("ONIMBOTMESSAGEDELETE")(delete_v1_handler), Callable[[BotMessageDeleteEvent], None]
+)
+assert_type(
+    dp.on("ONIMBOTV2MESSAGEDELETE")(delete_v2_handler), Callable[[BotV2MessageDeleteEvent], None]
+)
+assert_type(dp.on("ONIMBOTJOINCHAT")(join_v1_handler), Callable[[BotJoinChatEvent], None])
+assert_type(dp.on("ONIMBOTV2JOINCHAT")(join_v2_handler), Callable[[BotV2JoinChatEvent], None])
+assert_type(dp.on("ONIMCOMMANDADD")(command_v1_handler), Callable[[BotCommandAddEvent], None])
+assert_type(dp.on_message(any_message_handler), Callable[[AnyMessageAddEvent], None])
+assert_type(dp.on_message(event_handler), Callable[[Event], object])
+assert_type(
+    dp.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")(any_message_handler),
+    Callable[[AnyMessageAddEvent], None],
+)
+
+
 # ---- results ---------------------------------------------------------------------------
 
 assert_type(dp.dispatch(V1), DispatchResult)
@@ -248,3 +392,22 @@ dp.on_app_uninstall(update_handler)  # type: ignore[type-var]
 dp.on("ONAPPINSTALL")(uninstall_handler)  # type: ignore[type-var]
 dp.on_unknown(v1_handler)  # type: ignore[type-var]
 dp.on_error(event_handler)  # type: ignore[type-var]
+
+
+# The message decorators get both versions: a handler for one of them does not fit.
+dp.on_message(message_v1_handler)  # type: ignore[type-var]
+dp.on_message(message_v2_handler)  # type: ignore[type-var]
+
+
+@dp.on_message  # type: ignore[type-var]
+def mistyped_message(event: BotMessageUpdateEvent) -> None:  # an update is not an add
+    pass
+
+
+dp.on("ONIMBOTMESSAGEADD")(message_v2_handler)  # type: ignore[type-var]
+dp.on("ONIMBOTV2MESSAGEADD")(message_v1_handler)  # type: ignore[type-var]
+dp.on_message_update(any_message_handler)  # type: ignore[type-var]
+dp.on_message_delete(update_v1_handler)  # type: ignore[type-var]
+dp.on_join_chat(join_v1_handler)  # type: ignore[type-var]
+dp.on_command(command_v1_handler)  # type: ignore[type-var]
+dp.on("ONIMBOTV2REACTIONCHANGE")(message_v2_handler)  # type: ignore[type-var]

@@ -28,12 +28,42 @@ from b24botevents import (
     AppUpdateEvent,
     Auth,
     Bot,
+    BotCommandAddEvent,
+    BotCommandData,
+    BotCredentials,
     BotDeleteData,
     BotDeleteEvent,
+    BotJoinChatData,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageData,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    BotV2CommandAddEvent,
+    BotV2CommandData,
+    BotV2ContextGetData,
+    BotV2ContextGetEvent,
     BotV2DeleteData,
     BotV2DeleteEvent,
+    BotV2JoinChatData,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageData,
+    BotV2MessageDeleteData,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
+    BotV2ReactionChangeData,
+    BotV2ReactionChangeEvent,
+    Chat,
+    ChatUser,
+    Command,
+    CommandCall,
     Event,
+    JoinChatParams,
+    Message,
+    MessageParams,
     UnknownEvent,
+    User,
 )
 
 #: The doc examples, kept in tests/data/examples (see tests/spec_examples.py).
@@ -117,13 +147,15 @@ def error_texts(exc: BaseException) -> str:
 
 
 def walk_models(event: Event) -> Iterator[Any]:
-    """Every attrs instance in an event, the event included (for shape checks)."""
+    """Every attrs instance in an event, the event included, also inside id-keyed maps."""
     stack: list[Any] = [event]
     while stack:
         item = stack.pop()
         if attrs.has(type(item)):
             yield item
             stack.extend(getattr(item, a.name) for a in attrs.fields(type(item)))
+        elif isinstance(item, dict):  # v1's id-keyed maps of models (free-form data too)
+            stack.extend(value for value in item.values() if attrs.has(type(value)))
 
 
 # --------------------------------------------------------------------------------------
@@ -259,6 +291,248 @@ unknown_codes = st.from_regex(r"ON[A-Z][A-Z0-9_]{0,24}", fullmatch=True).filter(
 )
 
 
+# ---- chat-bot events (v1 and v2) -----------------------------------------------------
+
+message_types = st.sampled_from(list("PCOLSNJTABX"))
+yes_no = _opt(st.booleans())
+dialog_ids = st.from_regex(r"(chat)?[1-9][0-9]{0,6}", fullmatch=True)
+#: MENTIONED_LIST is a set ({id: id}): distinct ids.
+id_sets = st.lists(ids, unique=True, max_size=4).map(tuple)
+
+
+@st.composite
+def bot_credentials(draw: st.DrawFn, *, form_safe: bool = False) -> BotCredentials:
+    return BotCredentials(
+        bot_id=draw(ids),
+        bot_code=draw(codes),
+        auth=draw(_opt(auths(allow_empty=not form_safe))),
+    )
+
+
+@st.composite
+def command_calls(draw: st.DrawFn, *, form_safe: bool = False) -> CommandCall:
+    return CommandCall(
+        bot_id=draw(ids),
+        bot_code=draw(codes),
+        command=draw(_opt(texts)),
+        command_id=draw(_opt(ids)),
+        command_params=draw(_opt(texts)),
+        command_context=draw(_opt(st.sampled_from(["TEXTAREA", "KEYBOARD"]))),
+        message_id=draw(_opt(ids)),
+        auth=draw(_opt(auths(allow_empty=not form_safe))),
+    )
+
+
+@st.composite
+def message_params(draw: st.DrawFn) -> MessageParams:
+    return MessageParams(
+        message=draw(_opt(texts)),
+        message_id=draw(_opt(ids)),
+        message_type=draw(_opt(message_types)),
+        chat_type=draw(_opt(message_types)),
+        dialog_id=draw(_opt(dialog_ids)),
+        from_user_id=draw(_opt(ids)),
+        to_user_id=draw(_opt(ids)),
+        to_chat_id=draw(_opt(ids)),
+        author_id=draw(_opt(ids)),
+        chat_id=draw(_opt(ids)),
+        chat_title=draw(_opt(texts)),
+        chat_author_id=draw(_opt(ids)),
+        chat_entity_type=draw(_opt(texts)),
+        chat_entity_id=draw(_opt(texts)),
+        chat_user_count=draw(_opt(ids)),
+        system=draw(yes_no),
+        language=draw(_opt(languages)),
+        command_context=draw(_opt(st.sampled_from(["TEXTAREA", "KEYBOARD"]))),
+        platform_context=draw(_opt(st.sampled_from(["web", "mobile", "desktop"]))),
+        template_id=draw(_opt(st.uuids().map(str))),
+        message_original=draw(_opt(texts)),
+        mentioned=draw(id_sets),
+    )
+
+
+@st.composite
+def chat_users(draw: st.DrawFn) -> ChatUser:
+    return ChatUser(
+        id=draw(ids),
+        name=draw(_opt(texts)),
+        first_name=draw(_opt(texts)),
+        last_name=draw(_opt(texts)),
+        work_position=draw(_opt(texts)),
+        gender=draw(_opt(st.sampled_from(["M", "F"]))),
+        is_bot=draw(yes_no),
+        is_connector=draw(yes_no),
+        is_network=draw(yes_no),
+        is_extranet=draw(yes_no),
+    )
+
+
+@st.composite
+def join_params(draw: st.DrawFn) -> JoinChatParams:
+    return JoinChatParams(
+        chat_type=draw(_opt(message_types)),
+        message_type=draw(_opt(message_types)),
+        bot_id=draw(_opt(ids)),
+        user_id=draw(_opt(ids)),
+        dialog_id=draw(_opt(dialog_ids)),
+        language=draw(_opt(languages)),
+        to_user_id=draw(_opt(ids)),
+        from_user_id=draw(_opt(ids)),
+        chat_id=draw(_opt(ids)),
+        chat_author_id=draw(_opt(ids)),
+        chat_entity_type=draw(_opt(texts)),
+        chat_entity_id=draw(_opt(texts)),
+        access_history=draw(yes_no),
+        silent_join=draw(yes_no),
+    )
+
+
+def _free_form(form_safe: bool) -> st.SearchStrategy[dict[str, Any]]:
+    return form_trees() if form_safe else (form_trees() | json_trees())
+
+
+@st.composite
+def messages(draw: st.DrawFn, *, form_safe: bool = False) -> Message:
+    # A form body drops an empty mapping: forward is None or has something in it there.
+    forward = _free_form(form_safe).filter(bool) if form_safe else _free_form(form_safe)
+    return Message(
+        id=draw(ids),
+        chat_id=draw(_opt(ids)),
+        author_id=draw(_opt(ids)),
+        date=draw(_opt(datetimes)),
+        text=draw(_opt(texts)),
+        is_system=draw(yes_no),
+        uuid=draw(_opt(st.uuids().map(str))),
+        forward=draw(_opt(forward)),
+        params=draw(_free_form(form_safe)),
+        viewed_by_others=draw(yes_no),
+    )
+
+
+@st.composite
+def chats(draw: st.DrawFn) -> Chat:
+    return Chat(
+        id=draw(ids),
+        dialog_id=draw(_opt(dialog_ids)),
+        type=draw(_opt(st.sampled_from(["chat", "open", "channel", "private", "copilot"]))),
+        name=draw(_opt(texts)),
+        entity_type=draw(_opt(texts)),
+        owner=draw(_opt(ids)),
+        avatar=draw(_opt(texts)),
+        color=draw(_opt(st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))),
+    )
+
+
+@st.composite
+def users(draw: st.DrawFn) -> User:
+    return User(
+        id=draw(ids),
+        active=draw(yes_no),
+        name=draw(_opt(texts)),
+        first_name=draw(_opt(texts)),
+        last_name=draw(_opt(texts)),
+        work_position=draw(_opt(texts)),
+        color=draw(_opt(st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))),
+        avatar=draw(_opt(texts)),
+        gender=draw(_opt(st.sampled_from(["M", "F"]))),
+        extranet=draw(yes_no),
+        bot=draw(yes_no),
+        connector=draw(yes_no),
+        external_auth_id=draw(_opt(texts)),
+        status=draw(_opt(st.sampled_from(["online", "away", "dnd"]))),
+        last_activity_date=draw(_opt(datetimes)),
+        absent=draw(_opt(datetimes)),
+        departments=tuple(draw(st.lists(ids, max_size=3))),
+        type=draw(_opt(st.sampled_from(["employee", "extranet", "bot"]))),
+    )
+
+
+@st.composite
+def v2_commands(draw: st.DrawFn) -> Command:
+    return Command(
+        id=draw(ids),
+        command=draw(_opt(texts)),
+        params=draw(_opt(texts)),
+        context=draw(_opt(st.sampled_from(["textarea", "keyboard", "menu"]))),
+    )
+
+
+V1_MESSAGE_CODES: dict[str, type[Event]] = {
+    "ONIMBOTMESSAGEADD": BotMessageAddEvent,
+    "ONIMBOTMESSAGEUPDATE": BotMessageUpdateEvent,
+    "ONIMBOTMESSAGEDELETE": BotMessageDeleteEvent,
+}
+V2_MESSAGE_CODES: dict[str, type[Event]] = {
+    "ONIMBOTV2MESSAGEADD": BotV2MessageAddEvent,
+    "ONIMBOTV2MESSAGEUPDATE": BotV2MessageUpdateEvent,
+}
+
+
+@st.composite
+def chat_bot_events(draw: st.DrawFn, *, envelope: dict[str, Any], form_safe: bool = False) -> Event:
+    """A v1 or v2 message, join, command, reaction or context event."""
+    code = draw(
+        st.sampled_from(
+            [
+                *V1_MESSAGE_CODES,
+                "ONIMBOTJOINCHAT",
+                "ONIMCOMMANDADD",
+                *V2_MESSAGE_CODES,
+                "ONIMBOTV2MESSAGEDELETE",
+                "ONIMBOTV2JOINCHAT",
+                "ONIMBOTV2COMMANDADD",
+                "ONIMBOTV2REACTIONCHANGE",
+                "ONIMBOTV2CONTEXTGET",
+            ]
+        )
+    )
+    bot_maps = st.dictionaries(ids, bot_credentials(form_safe=form_safe), max_size=3)
+    user = draw(_opt(chat_users()))
+    if code in V1_MESSAGE_CODES:
+        data = BotMessageData(bots=draw(bot_maps), params=draw(message_params()), user=user)
+        return V1_MESSAGE_CODES[code](code=code, data=data, **envelope)
+    if code == "ONIMBOTJOINCHAT":
+        join = BotJoinChatData(bots=draw(bot_maps), params=draw(join_params()), user=user)
+        return BotJoinChatEvent(code=code, data=join, **envelope)
+    if code == "ONIMCOMMANDADD":
+        calls = st.dictionaries(ids, command_calls(form_safe=form_safe), max_size=3)
+        command = BotCommandData(commands=draw(calls), params=draw(message_params()), user=user)
+        return BotCommandAddEvent(code=code, data=command, **envelope)
+    common: dict[str, Any] = {
+        "bot": draw(bots(allow_empty_auth=not form_safe)),
+        "chat": draw(_opt(chats())),
+        "user": draw(_opt(users())),
+        "language": draw(_opt(languages)),
+    }
+    message = _opt(messages(form_safe=form_safe))
+    if code in V2_MESSAGE_CODES:
+        v2 = BotV2MessageData(message=draw(message), **common)
+        return V2_MESSAGE_CODES[code](code=code, data=v2, **envelope)
+    if code == "ONIMBOTV2MESSAGEDELETE":
+        deleted = BotV2MessageDeleteData(message_id=draw(_opt(ids)), **common)
+        return BotV2MessageDeleteEvent(code=code, data=deleted, **envelope)
+    if code == "ONIMBOTV2JOINCHAT":
+        joined = BotV2JoinChatData(dialog_id=draw(_opt(dialog_ids)), **common)
+        return BotV2JoinChatEvent(code=code, data=joined, **envelope)
+    if code == "ONIMBOTV2COMMANDADD":
+        called = BotV2CommandData(
+            command=draw(_opt(v2_commands())), message=draw(message), **common
+        )
+        return BotV2CommandAddEvent(code=code, data=called, **envelope)
+    if code == "ONIMBOTV2REACTIONCHANGE":
+        reacted = BotV2ReactionChangeData(
+            reaction=draw(_opt(st.sampled_from(["like", "dislike", "fire"]))),
+            action=draw(_opt(st.sampled_from(["add", "delete"]))),
+            message=draw(message),
+            **common,
+        )
+        return BotV2ReactionChangeEvent(code=code, data=reacted, **envelope)
+    context = BotV2ContextGetData(
+        dialog_id=draw(_opt(dialog_ids)), context=draw(_free_form(form_safe)), **common
+    )
+    return BotV2ContextGetEvent(code=code, data=context, **envelope)
+
+
 @st.composite
 def events(draw: st.DrawFn, *, form_safe: bool = False) -> Event:
     """An event of any typed class or ``UnknownEvent``, built from its models.
@@ -272,8 +546,12 @@ def events(draw: st.DrawFn, *, form_safe: bool = False) -> Event:
         "auth": draw(_opt(auths(allow_empty=not form_safe))),
     }
     kind = draw(
-        st.sampled_from(["delete", "v2delete", "install", "update", "uninstall", "unknown"])
+        st.sampled_from(
+            ["delete", "v2delete", "install", "update", "uninstall", "unknown", "chat-bot"]
+        )
     )
+    if kind == "chat-bot":
+        return draw(chat_bot_events(envelope=envelope, form_safe=form_safe))
     if kind == "delete":
         data_v1 = BotDeleteData(bot_id=draw(ids), bot_code=draw(codes))
         return BotDeleteEvent(code="ONIMBOTDELETE", data=data_v1, **envelope)

@@ -21,12 +21,42 @@ from b24botevents import (
     AppUpdateEvent,
     Auth,
     Bot,
+    BotCommandAddEvent,
+    BotCommandData,
+    BotCredentials,
     BotDeleteData,
     BotDeleteEvent,
+    BotJoinChatData,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageData,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    BotV2CommandAddEvent,
+    BotV2CommandData,
+    BotV2ContextGetData,
+    BotV2ContextGetEvent,
     BotV2DeleteData,
     BotV2DeleteEvent,
+    BotV2JoinChatData,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageData,
+    BotV2MessageDeleteData,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
+    BotV2ReactionChangeData,
+    BotV2ReactionChangeEvent,
+    Chat,
+    ChatUser,
+    Command,
+    CommandCall,
     Event,
+    JoinChatParams,
+    Message,
+    MessageParams,
     UnknownEvent,
+    User,
     models,
     parse_event,
 )
@@ -48,7 +78,39 @@ MODELS: list[type[Any]] = [
     AppUninstallData,
     AppUninstallEvent,
     UnknownEvent,
+    BotCommandAddEvent,
+    BotCommandData,
+    BotCredentials,
+    BotJoinChatData,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageData,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    BotV2CommandAddEvent,
+    BotV2CommandData,
+    BotV2ContextGetData,
+    BotV2ContextGetEvent,
+    BotV2JoinChatData,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageData,
+    BotV2MessageDeleteData,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
+    BotV2ReactionChangeData,
+    BotV2ReactionChangeEvent,
+    Chat,
+    ChatUser,
+    Command,
+    CommandCall,
+    JoinChatParams,
+    Message,
+    MessageParams,
+    User,
 ]
+
+_BOT = Bot(id=1, code="b")
 
 #: One valid instance of every model (minimal required arguments).
 SAMPLES: dict[type[Any], Any] = {
@@ -70,6 +132,50 @@ SAMPLES: dict[type[Any], Any] = {
     AppUninstallData: AppUninstallData(),
     AppUninstallEvent: AppUninstallEvent(code="ONAPPUNINSTALL"),
     UnknownEvent: UnknownEvent(code="ONX"),
+    BotCommandAddEvent: BotCommandAddEvent(code="ONIMCOMMANDADD"),
+    BotCommandData: BotCommandData(),
+    BotCredentials: BotCredentials(bot_id=1, bot_code="b"),
+    BotJoinChatData: BotJoinChatData(),
+    BotJoinChatEvent: BotJoinChatEvent(code="ONIMBOTJOINCHAT"),
+    BotMessageAddEvent: BotMessageAddEvent(code="ONIMBOTMESSAGEADD"),
+    BotMessageData: BotMessageData(),
+    BotMessageDeleteEvent: BotMessageDeleteEvent(code="ONIMBOTMESSAGEDELETE"),
+    BotMessageUpdateEvent: BotMessageUpdateEvent(code="ONIMBOTMESSAGEUPDATE"),
+    BotV2CommandAddEvent: BotV2CommandAddEvent(
+        code="ONIMBOTV2COMMANDADD", data=BotV2CommandData(bot=_BOT)
+    ),
+    BotV2CommandData: BotV2CommandData(bot=_BOT),
+    BotV2ContextGetData: BotV2ContextGetData(bot=_BOT),
+    BotV2ContextGetEvent: BotV2ContextGetEvent(
+        code="ONIMBOTV2CONTEXTGET", data=BotV2ContextGetData(bot=_BOT)
+    ),
+    BotV2JoinChatData: BotV2JoinChatData(bot=_BOT),
+    BotV2JoinChatEvent: BotV2JoinChatEvent(
+        code="ONIMBOTV2JOINCHAT", data=BotV2JoinChatData(bot=_BOT)
+    ),
+    BotV2MessageAddEvent: BotV2MessageAddEvent(
+        code="ONIMBOTV2MESSAGEADD", data=BotV2MessageData(bot=_BOT)
+    ),
+    BotV2MessageData: BotV2MessageData(bot=_BOT),
+    BotV2MessageDeleteData: BotV2MessageDeleteData(bot=_BOT),
+    BotV2MessageDeleteEvent: BotV2MessageDeleteEvent(
+        code="ONIMBOTV2MESSAGEDELETE", data=BotV2MessageDeleteData(bot=_BOT)
+    ),
+    BotV2MessageUpdateEvent: BotV2MessageUpdateEvent(
+        code="ONIMBOTV2MESSAGEUPDATE", data=BotV2MessageData(bot=_BOT)
+    ),
+    BotV2ReactionChangeData: BotV2ReactionChangeData(bot=_BOT),
+    BotV2ReactionChangeEvent: BotV2ReactionChangeEvent(
+        code="ONIMBOTV2REACTIONCHANGE", data=BotV2ReactionChangeData(bot=_BOT)
+    ),
+    Chat: Chat(id=1),
+    ChatUser: ChatUser(id=1),
+    Command: Command(id=1),
+    CommandCall: CommandCall(bot_id=1, bot_code="b"),
+    JoinChatParams: JoinChatParams(),
+    Message: Message(id=1),
+    MessageParams: MessageParams(),
+    User: User(id=1),
 }
 
 
@@ -212,6 +318,18 @@ def test_event_types_registry() -> None:
         "ONAPPINSTALL": AppInstallEvent,
         "ONAPPUPDATE": AppUpdateEvent,
         "ONAPPUNINSTALL": AppUninstallEvent,
+        "ONIMBOTMESSAGEADD": BotMessageAddEvent,
+        "ONIMBOTMESSAGEUPDATE": BotMessageUpdateEvent,
+        "ONIMBOTMESSAGEDELETE": BotMessageDeleteEvent,
+        "ONIMBOTJOINCHAT": BotJoinChatEvent,
+        "ONIMCOMMANDADD": BotCommandAddEvent,
+        "ONIMBOTV2MESSAGEADD": BotV2MessageAddEvent,
+        "ONIMBOTV2MESSAGEUPDATE": BotV2MessageUpdateEvent,
+        "ONIMBOTV2MESSAGEDELETE": BotV2MessageDeleteEvent,
+        "ONIMBOTV2JOINCHAT": BotV2JoinChatEvent,
+        "ONIMBOTV2COMMANDADD": BotV2CommandAddEvent,
+        "ONIMBOTV2REACTIONCHANGE": BotV2ReactionChangeEvent,
+        "ONIMBOTV2CONTEXTGET": BotV2ContextGetEvent,
     }
     for code, cls in EVENT_TYPES.items():
         assert code == code.upper()

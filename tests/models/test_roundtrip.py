@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24botevents import (
@@ -30,7 +30,16 @@ from b24botevents import (
     parse_event,
 )
 
-from .support import data_keys, events, example_text, form_scalars
+from .support import (
+    auths,
+    chat_bot_events,
+    data_keys,
+    datetimes,
+    events,
+    example_text,
+    form_scalars,
+    ids,
+)
 
 
 @given(events())
@@ -71,6 +80,14 @@ def test_to_dict_is_wire_shaped(event: Event) -> None:
         assert set(wire["data"]) == {"bot"}
         for key in wire["data"]["bot"]:
             assert "_" not in key, key  # v2 keys are camelCase
+    if not isinstance(event, UnknownEvent) and event.code.startswith("ONIM"):
+        data = wire.get("data", {})
+        v1 = "V2" not in event.code
+        for key in data:
+            # v1 shouts, v2 is camelCase, and nothing is the snake_case attribute name.
+            assert key.isupper() if v1 else ("_" not in key and key[:1].islower()), key
+        for key in ("BOT", "COMMAND"):
+            assert all(type(entry_key) is str for entry_key in data.get(key, {}))
     if event.auth is not None and event.auth.status is not None:
         assert isinstance(wire["auth"]["status"], str)
         assert wire["auth"]["status"] == event.auth.status
@@ -197,3 +214,33 @@ def test_base_event_to_dict_is_wire_shaped() -> None:
     wire = event.to_dict()
     assert wire == {"event": "ONX", "event_handler_id": 5}
     assert parse_event(wire).handler_id == 5
+
+
+# ---- the chat-bot events, with more examples than their share of ``events()`` ---------------
+
+envelopes = st.fixed_dictionaries(
+    {
+        "handler_id": st.none() | ids,
+        "ts": st.none() | datetimes,
+        "auth": st.none() | auths(allow_empty=False),
+    }
+)
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_chat_bot_events_round_trip_as_json(data: st.DataObject) -> None:
+    event = data.draw(chat_bot_events(envelope=data.draw(envelopes)))
+    wire = event.to_dict()
+    assert parse_event(wire) == event
+    assert parse_event(json.dumps(wire)) == event
+
+
+@settings(max_examples=300)
+@given(st.data())
+def test_chat_bot_events_round_trip_as_form(data: st.DataObject) -> None:
+    event = data.draw(chat_bot_events(envelope=data.draw(envelopes), form_safe=True))
+    parsed = parse_event(encode_form(event.to_dict()))
+    assert type(parsed) is type(event)
+    assert parsed == event
+    assert parse_event(encode_form(parsed.to_dict())) == event

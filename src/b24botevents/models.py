@@ -568,73 +568,60 @@ class Command:
 
 
 @attrs.frozen(kw_only=True)
-class BotV2MessageData:
+class _BotV2ChatData:
+    """What the ``data`` of every v2 chat event has: the bot, the chat, the user (who
+    wrote, reacted, or added the bot) and the chat's language."""
+
+    bot: Bot
+    chat: Chat | None = None
+    user: User | None = None
+    language: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BotV2MessageData(_BotV2ChatData):
     """``data`` of ONIMBOTV2MESSAGEADD/UPDATE."""
 
-    bot: Bot
     message: Message | None = None
-    chat: Chat | None = None
-    user: User | None = None
-    language: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class BotV2MessageDeleteData:
+class BotV2MessageDeleteData(_BotV2ChatData):
     """``data`` of ONIMBOTV2MESSAGEDELETE: a ``messageId``, no ``message`` object."""
 
-    bot: Bot
     message_id: int | None = None
-    chat: Chat | None = None
-    user: User | None = None
-    language: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class BotV2JoinChatData:
+class BotV2JoinChatData(_BotV2ChatData):
     """``data`` of ONIMBOTV2JOINCHAT; ``user`` is who added the bot."""
 
-    bot: Bot
     dialog_id: str | None = None
-    chat: Chat | None = None
-    user: User | None = None
-    language: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class BotV2CommandData:
+class BotV2CommandData(_BotV2ChatData):
     """``data`` of ONIMBOTV2COMMANDADD: one event per command in a message."""
 
-    bot: Bot
     command: Command | None = None
     message: Message | None = None
-    chat: Chat | None = None
-    user: User | None = None
-    language: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class BotV2ReactionChangeData:
+class BotV2ReactionChangeData(_BotV2ChatData):
     """``data`` of ONIMBOTV2REACTIONCHANGE; ``action`` is ``add`` or ``delete``."""
 
-    bot: Bot
     reaction: str | None = None
     action: str | None = None
     message: Message | None = None
-    chat: Chat | None = None
-    user: User | None = None
-    language: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class BotV2ContextGetData:
+class BotV2ContextGetData(_BotV2ChatData):
     """``data`` of ONIMBOTV2CONTEXTGET; ``context`` is free-form, kept as decoded."""
 
-    bot: Bot
     dialog_id: str | None = None
     context: dict[str, Any] = attrs.field(factory=dict)
-    chat: Chat | None = None
-    user: User | None = None
-    language: str | None = None
 
 
 @attrs.frozen(kw_only=True)

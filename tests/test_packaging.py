@@ -23,6 +23,10 @@ assert (pathlib.Path(b24botevents.__file__).parent / "py.typed").is_file()
 assert metadata.requires("b24botevents") is not None
 names = {e.name for e in metadata.entry_points(group="console_scripts")}
 assert "b24botevents" in names, names
+import importlib.util
+plugins = {e.name: e.value for e in metadata.entry_points(group="pytest11")}
+assert plugins.get("b24botevents") == "pytest_b24botevents", plugins
+assert importlib.util.find_spec("pytest_b24botevents") is not None  # shipped beside it
 print("ok", b24botevents.__version__)
 """
 

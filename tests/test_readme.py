@@ -84,6 +84,6 @@ def test_testing_section_example_runs_under_pytest(pytester: pytest.Pytester) ->
     # The plugin is loaded explicitly, so this works whether or not the package is
     # installed (installed, its entry point registers it under the same module).
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-p", "no:b24botevents", "-p", "b24botevents.testing.plugin"
+        "-p", "no:cacheprovider", "-p", "no:b24botevents", "-p", "pytest_b24botevents"
     )
     result.assert_outcomes(passed=1)

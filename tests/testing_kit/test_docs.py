@@ -1,7 +1,7 @@
 """docs/testing.md's examples run as written, through the plugin, so the docs cannot rot.
 
 Every ```python block that starts with a ``# test_<name>.py`` line is written to that file
-and run by an inner pytest with ``-p b24botevents.testing.plugin``; all of its tests must
+and run by an inner pytest with ``-p pytest_b24botevents``; all of its tests must
 pass. Any other python block must at least compile.
 """
 
@@ -43,6 +43,6 @@ def test_the_documented_test_files_pass(
             continue
         pytester.makepyfile(**{match.group(1): block})
         expected += len(re.findall(r"^def test_", block, re.MULTILINE))
-    result = pytester.runpytest("-p", "b24botevents.testing.plugin", "-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "pytest_b24botevents", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=expected)
     assert expected >= 5

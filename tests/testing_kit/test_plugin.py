@@ -67,7 +67,7 @@ def isolated(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
 
 def test_the_fixture_works_in_a_users_test_run(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(test_user=USER_TESTS)
-    result = isolated.runpytest("-p", "b24botevents.testing.plugin", "-p", "no:cacheprovider")
+    result = isolated.runpytest("-p", "pytest_b24botevents", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
 
 
@@ -80,14 +80,14 @@ def test_without_the_plugin_the_fixture_is_missing(isolated: pytest.Pytester) ->
 
 def test_the_fixture_is_listed_with_its_docstring(isolated: pytest.Pytester) -> None:
     isolated.makepyfile(test_user="def test_nothing(): pass\n")
-    result = isolated.runpytest("-p", "b24botevents.testing.plugin", "--fixtures", "-q")
+    result = isolated.runpytest("-p", "pytest_b24botevents", "--fixtures", "-q")
     result.stdout.fnmatch_lines(["b24_portal*", "*PortalClient*"])
 
 
 def test_the_entry_point_names_the_plugin_module() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     section = pyproject.partition("[project.entry-points.pytest11]")[2].partition("\n[")[0]
-    assert re.search(r'^b24botevents\s*=\s*"b24botevents\.testing\.plugin"$', section, re.M)
+    assert re.search(r'^b24botevents\s*=\s*"pytest_b24botevents"$', section, re.M)
 
 
 def test_the_plugin_imports_cheaply_and_without_side_effects() -> None:
@@ -95,7 +95,7 @@ def test_the_plugin_imports_cheaply_and_without_side_effects() -> None:
 import json, logging, sys
 before_modules = set(sys.modules)
 handlers = {name: list(logging.getLogger(name).handlers) for name in ("", "b24botevents")}
-import b24botevents.testing.plugin as plugin
+import pytest_b24botevents as plugin
 new = sorted(set(sys.modules) - before_modules)
 print(json.dumps({
     "new": new,
@@ -112,7 +112,8 @@ print(json.dumps({
     report = json.loads(done.stdout)
     heavy = {"httpx", "uvicorn", "wsgiref", "http.client", "b24botevents.cli", "redis"}
     assert heavy.isdisjoint(report["new"])
-    assert not [name for name in report["new"] if name.startswith("b24botevents.contrib")]
+    # Nothing of the package itself: projects that never use the fixture pay nothing.
+    assert not [name for name in report["new"] if name.startswith("b24botevents")]
     assert report["handlers_same"] is True
     assert "b24_portal" in report["public"]
     assert not [name for name in report["public"] if name.startswith("pytest_")]  # no hooks

@@ -3,7 +3,8 @@
 Everything here is built on the public ``b24botevents`` API. Bodies are form data exactly
 as Bitrix24 posts them (PHP ``http_build_query`` via ``encode_form``); ``Portal`` holds a
 made-up portal's ids and tokens; ``PortalClient`` posts its events into a ``Dispatcher``.
-With the package installed, pytest also gets the ``b24_portal`` fixture (``plugin``).
+With the package installed, pytest also gets the ``b24_portal`` fixture (from the
+``pytest_b24botevents`` plugin module beside the package).
 """
 
 from __future__ import annotations

@@ -391,11 +391,11 @@ def _bot_ids(bots: dict[int, BotCredentials] | dict[int, CommandCall]) -> tuple[
     return tuple(dict.fromkeys(entry.bot_id for entry in bots.values()))
 
 
-@attrs.frozen(kw_only=True)
-class _BotMessageEvent(Event):
-    """The three v1 message events; the properties match their v2 counterparts'."""
+class _V1MessageView:
+    """The cross-version properties of v1 message and command events, read from PARAMS."""
 
-    data: BotMessageData = attrs.field(factory=BotMessageData)
+    __slots__ = ()
+    data: BotMessageData | BotCommandData  # declared by each event class
 
     @property
     def text(self) -> str | None:
@@ -414,12 +414,19 @@ class _BotMessageEvent(Event):
         return self.data.params.author_id
 
     @property
-    def bot_ids(self) -> tuple[int, ...]:
-        return _bot_ids(self.data.bots)
-
-    @property
     def language(self) -> str | None:
         return self.data.params.language
+
+
+@attrs.frozen(kw_only=True)
+class _BotMessageEvent(_V1MessageView, Event):
+    """The three v1 message events; the properties match their v2 counterparts'."""
+
+    data: BotMessageData = attrs.field(factory=BotMessageData)
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return _bot_ids(self.data.bots)
 
 
 @attrs.frozen(kw_only=True)
@@ -464,35 +471,15 @@ class BotJoinChatEvent(Event):
 
 
 @attrs.frozen(kw_only=True)
-class BotCommandAddEvent(Event):
+class BotCommandAddEvent(_V1MessageView, Event):
     """ONIMCOMMANDADD (v1): a bot command was sent; ``data.commands`` holds each call."""
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMCOMMANDADD",)
     data: BotCommandData = attrs.field(factory=BotCommandData)
 
     @property
-    def text(self) -> str | None:
-        return self.data.params.message
-
-    @property
-    def dialog_id(self) -> str | None:
-        return self.data.params.dialog_id
-
-    @property
-    def message_id(self) -> int | None:
-        return self.data.params.message_id
-
-    @property
-    def author_id(self) -> int | None:
-        return self.data.params.author_id
-
-    @property
     def bot_ids(self) -> tuple[int, ...]:
         return _bot_ids(self.data.commands)
-
-    @property
-    def language(self) -> str | None:
-        return self.data.params.language
 
 
 # ---- v2: messages, joins, commands, reactions, context -------------------------------
@@ -624,21 +611,36 @@ class BotV2ContextGetData(_BotV2ChatData):
     context: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen(kw_only=True)
-class _BotV2MessageEvent(Event):
-    """The v2 add/update events; the properties match the v1 message events'."""
+class _V2ChatView:
+    """Cross-version properties every v2 chat event can answer (from bot, chat, language)."""
 
-    data: BotV2MessageData
-
-    @property
-    def text(self) -> str | None:
-        message = self.data.message
-        return message.text if message is not None else None
+    __slots__ = ()
+    data: _BotV2ChatData  # declared by each event class
 
     @property
     def dialog_id(self) -> str | None:
         chat = self.data.chat
         return chat.dialog_id if chat is not None else None
+
+    @property
+    def bot_ids(self) -> tuple[int, ...]:
+        return (self.data.bot.id,)
+
+    @property
+    def language(self) -> str | None:
+        return self.data.language
+
+
+class _V2MessageView(_V2ChatView):
+    """The rest of them, for the v2 events that carry a ``message`` object."""
+
+    __slots__ = ()
+    data: BotV2MessageData | BotV2CommandData
+
+    @property
+    def text(self) -> str | None:
+        message = self.data.message
+        return message.text if message is not None else None
 
     @property
     def message_id(self) -> int | None:
@@ -650,13 +652,12 @@ class _BotV2MessageEvent(Event):
         message = self.data.message
         return message.author_id if message is not None else None
 
-    @property
-    def bot_ids(self) -> tuple[int, ...]:
-        return (self.data.bot.id,)
 
-    @property
-    def language(self) -> str | None:
-        return self.data.language
+@attrs.frozen(kw_only=True)
+class _BotV2MessageEvent(_V2MessageView, Event):
+    """The v2 add/update events; the properties match the v1 message events'."""
+
+    data: BotV2MessageData
 
 
 @attrs.frozen(kw_only=True)
@@ -674,7 +675,7 @@ class BotV2MessageUpdateEvent(_BotV2MessageEvent):
 
 
 @attrs.frozen(kw_only=True)
-class BotV2MessageDeleteEvent(Event):
+class BotV2MessageDeleteEvent(_V2ChatView, Event):
     """ONIMBOTV2MESSAGEDELETE: a message was deleted.
 
     There is no ``message`` object, so ``text`` and ``author_id`` are always None.
@@ -688,11 +689,6 @@ class BotV2MessageDeleteEvent(Event):
         return None
 
     @property
-    def dialog_id(self) -> str | None:
-        chat = self.data.chat
-        return chat.dialog_id if chat is not None else None
-
-    @property
     def message_id(self) -> int | None:
         return self.data.message_id
 
@@ -700,17 +696,9 @@ class BotV2MessageDeleteEvent(Event):
     def author_id(self) -> int | None:
         return None
 
-    @property
-    def bot_ids(self) -> tuple[int, ...]:
-        return (self.data.bot.id,)
-
-    @property
-    def language(self) -> str | None:
-        return self.data.language
-
 
 @attrs.frozen(kw_only=True)
-class BotV2JoinChatEvent(Event):
+class BotV2JoinChatEvent(_V2ChatView, Event):
     """ONIMBOTV2JOINCHAT: the bot was added to a chat."""
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2JOINCHAT",)
@@ -723,49 +711,13 @@ class BotV2JoinChatEvent(Event):
         chat = self.data.chat
         return chat.dialog_id if chat is not None else None
 
-    @property
-    def bot_ids(self) -> tuple[int, ...]:
-        return (self.data.bot.id,)
-
-    @property
-    def language(self) -> str | None:
-        return self.data.language
-
 
 @attrs.frozen(kw_only=True)
-class BotV2CommandAddEvent(Event):
+class BotV2CommandAddEvent(_V2MessageView, Event):
     """ONIMBOTV2COMMANDADD: a bot command was sent (one event per command)."""
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2COMMANDADD",)
     data: BotV2CommandData
-
-    @property
-    def text(self) -> str | None:
-        message = self.data.message
-        return message.text if message is not None else None
-
-    @property
-    def dialog_id(self) -> str | None:
-        chat = self.data.chat
-        return chat.dialog_id if chat is not None else None
-
-    @property
-    def message_id(self) -> int | None:
-        message = self.data.message
-        return message.id if message is not None else None
-
-    @property
-    def author_id(self) -> int | None:
-        message = self.data.message
-        return message.author_id if message is not None else None
-
-    @property
-    def bot_ids(self) -> tuple[int, ...]:
-        return (self.data.bot.id,)
-
-    @property
-    def language(self) -> str | None:
-        return self.data.language
 
 
 @attrs.frozen(kw_only=True)

@@ -39,7 +39,8 @@ if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
 import b24botevents  # noqa: E402
-from b24botevents import parse_event, parse_form  # noqa: E402
+from b24botevents import parse_event  # noqa: E402
+from b24botevents.wire import parse_form  # noqa: E402
 
 try:
     import qs_codec

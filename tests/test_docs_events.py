@@ -12,8 +12,8 @@ from pathlib import Path
 
 import attrs
 
-from b24botevents import EVENT_TYPES
-from b24botevents.convert import _WIRE_NAMES
+from b24botevents.convert.names import named_models, wire_names
+from b24botevents.models import EVENT_TYPES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "events.md"
 BEGIN = "<!-- generated: events -->"
@@ -27,7 +27,8 @@ def generated_reference() -> str:
         assert isinstance(data, type)
         lines.append(f"| `{code}` | `{cls.__name__}` | `{data.__name__}` |")
     lines += ["", "### Fields and their wire names", ""]
-    for model, names in _WIRE_NAMES.items():
+    for model in named_models():
+        names = wire_names(model)
         if issubclass(model, tuple(EVENT_TYPES.values())) or model.__name__.endswith("Event"):
             continue  # the envelope is described above the table
         fields = ", ".join(

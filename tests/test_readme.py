@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from b24botevents import encode_form, parse_event
+from b24botevents import parse_event
+from b24botevents.wire import encode_form
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -1,157 +1,206 @@
 """b24botevents: typed, verified Bitrix24 chat-bot events.
 
-The public API is what this module exports; everything else may change.
+The public API is what this module exports (``__all__``), plus the named subpackages:
+``b24botevents.models`` (every model, the ``...Data`` and value classes, ``EVENT_TYPES``),
+``b24botevents.wire`` (the PHP-exact codecs), ``b24botevents.stores``,
+``b24botevents.verify``, ``b24botevents.contrib.*`` (one adapter per framework) and
+``b24botevents.testing``. Everything else may change.
+
+Names are loaded on first use, so ``import b24botevents`` is cheap and a process pays
+only for what it touches (serverless cold starts pay this on every start).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from .dedup import Deduplicator
-from .dispatch import DispatchResult, Router
-from .errors import (
-    B24EventError,
-    LimitExceeded,
-    PayloadError,
-    SchemaError,
-    StoreUnavailable,
-    UnsupportedContentType,
-    VerificationFailed,
-)
-from .handle import ApproveInstall, Dispatcher, Response, method_not_allowed, payload_too_large
-from .limits import Limits
-from .models import (
-    EVENT_TYPES,
-    AnyBotDeleteEvent,
-    AnyCommandEvent,
-    AnyJoinChatEvent,
-    AnyMessageAddEvent,
-    AnyMessageDeleteEvent,
-    AnyMessageUpdateEvent,
-    AppInstallData,
-    AppInstallEvent,
-    AppStatus,
-    AppUninstallData,
-    AppUninstallEvent,
-    AppUpdateData,
-    AppUpdateEvent,
-    Auth,
-    Bot,
-    BotCommandAddEvent,
-    BotCommandData,
-    BotCredentials,
-    BotDeleteData,
-    BotDeleteEvent,
-    BotJoinChatData,
-    BotJoinChatEvent,
-    BotMessageAddEvent,
-    BotMessageData,
-    BotMessageDeleteEvent,
-    BotMessageUpdateEvent,
-    BotV2CommandAddEvent,
-    BotV2CommandData,
-    BotV2ContextGetData,
-    BotV2ContextGetEvent,
-    BotV2DeleteData,
-    BotV2DeleteEvent,
-    BotV2JoinChatData,
-    BotV2JoinChatEvent,
-    BotV2MessageAddEvent,
-    BotV2MessageData,
-    BotV2MessageDeleteData,
-    BotV2MessageDeleteEvent,
-    BotV2MessageUpdateEvent,
-    BotV2ReactionChangeData,
-    BotV2ReactionChangeEvent,
-    Chat,
-    ChatUser,
-    Command,
-    CommandCall,
-    Event,
-    JoinChatParams,
-    Message,
-    MessageParams,
-    UnknownEvent,
-    User,
-)
-from .parse import parse_event
-from .stores import (
-    DedupStore,
-    MemoryDedupStore,
-    MemoryTokenStore,
-    SQLiteDedupStore,
-    SQLiteTokenStore,
-    TokenStore,
-)
-from .wire import decode_body, encode_form, parse_form
+from ._version import __version__
 
 if TYPE_CHECKING:
-    from .stores.redis import RedisDedupStore as RedisDedupStore
-    from .stores.redis import RedisTokenStore as RedisTokenStore
-
-__version__ = "0.1.0.dev0"
+    from .convert import (
+        to_dict as to_dict,
+    )
+    from .dedup import (
+        Deduplicator as Deduplicator,
+    )
+    from .dispatcher import (
+        Dispatcher as Dispatcher,
+    )
+    from .errors import (
+        B24EventError as B24EventError,
+    )
+    from .errors import (
+        IncompleteBody as IncompleteBody,
+    )
+    from .errors import (
+        LimitExceeded as LimitExceeded,
+    )
+    from .errors import (
+        PayloadError as PayloadError,
+    )
+    from .errors import (
+        SchemaError as SchemaError,
+    )
+    from .errors import (
+        StoreUnavailable as StoreUnavailable,
+    )
+    from .errors import (
+        UnsupportedContentType as UnsupportedContentType,
+    )
+    from .errors import (
+        VerificationFailed as VerificationFailed,
+    )
+    from .limits import (
+        Limits as Limits,
+    )
+    from .models import (
+        AnyBotDeleteEvent as AnyBotDeleteEvent,
+    )
+    from .models import (
+        AnyCommandEvent as AnyCommandEvent,
+    )
+    from .models import (
+        AnyJoinChatEvent as AnyJoinChatEvent,
+    )
+    from .models import (
+        AnyMessageAddEvent as AnyMessageAddEvent,
+    )
+    from .models import (
+        AnyMessageDeleteEvent as AnyMessageDeleteEvent,
+    )
+    from .models import (
+        AnyMessageUpdateEvent as AnyMessageUpdateEvent,
+    )
+    from .models import (
+        AppInstallEvent as AppInstallEvent,
+    )
+    from .models import (
+        AppUninstallEvent as AppUninstallEvent,
+    )
+    from .models import (
+        AppUpdateEvent as AppUpdateEvent,
+    )
+    from .models import (
+        BotCommandAddEvent as BotCommandAddEvent,
+    )
+    from .models import (
+        BotDeleteEvent as BotDeleteEvent,
+    )
+    from .models import (
+        BotJoinChatEvent as BotJoinChatEvent,
+    )
+    from .models import (
+        BotMessageAddEvent as BotMessageAddEvent,
+    )
+    from .models import (
+        BotMessageDeleteEvent as BotMessageDeleteEvent,
+    )
+    from .models import (
+        BotMessageUpdateEvent as BotMessageUpdateEvent,
+    )
+    from .models import (
+        BotV2CommandAddEvent as BotV2CommandAddEvent,
+    )
+    from .models import (
+        BotV2ContextGetEvent as BotV2ContextGetEvent,
+    )
+    from .models import (
+        BotV2DeleteEvent as BotV2DeleteEvent,
+    )
+    from .models import (
+        BotV2JoinChatEvent as BotV2JoinChatEvent,
+    )
+    from .models import (
+        BotV2MessageAddEvent as BotV2MessageAddEvent,
+    )
+    from .models import (
+        BotV2MessageDeleteEvent as BotV2MessageDeleteEvent,
+    )
+    from .models import (
+        BotV2MessageUpdateEvent as BotV2MessageUpdateEvent,
+    )
+    from .models import (
+        BotV2ReactionChangeEvent as BotV2ReactionChangeEvent,
+    )
+    from .models import (
+        Event as Event,
+    )
+    from .models import (
+        UnknownEvent as UnknownEvent,
+    )
+    from .parse import (
+        parse_event as parse_event,
+    )
+    from .response import (
+        Response as Response,
+    )
+    from .router import (
+        DispatchResult as DispatchResult,
+    )
+    from .router import (
+        Router as Router,
+    )
+    from .stores import (
+        DedupStore as DedupStore,
+    )
+    from .stores import (
+        MemoryDedupStore as MemoryDedupStore,
+    )
+    from .stores import (
+        MemoryTokenStore as MemoryTokenStore,
+    )
+    from .stores import (
+        RedisDedupStore as RedisDedupStore,
+    )
+    from .stores import (
+        RedisTokenStore as RedisTokenStore,
+    )
+    from .stores import (
+        SQLiteDedupStore as SQLiteDedupStore,
+    )
+    from .stores import (
+        SQLiteTokenStore as SQLiteTokenStore,
+    )
+    from .stores import (
+        TokenStore as TokenStore,
+    )
 
 __all__ = [
-    "EVENT_TYPES",
     "AnyBotDeleteEvent",
     "AnyCommandEvent",
     "AnyJoinChatEvent",
     "AnyMessageAddEvent",
     "AnyMessageDeleteEvent",
     "AnyMessageUpdateEvent",
-    "AppInstallData",
     "AppInstallEvent",
-    "AppStatus",
-    "AppUninstallData",
     "AppUninstallEvent",
-    "AppUpdateData",
     "AppUpdateEvent",
-    "ApproveInstall",
-    "Auth",
     "B24EventError",
-    "Bot",
     "BotCommandAddEvent",
-    "BotCommandData",
-    "BotCredentials",
-    "BotDeleteData",
     "BotDeleteEvent",
-    "BotJoinChatData",
     "BotJoinChatEvent",
     "BotMessageAddEvent",
-    "BotMessageData",
     "BotMessageDeleteEvent",
     "BotMessageUpdateEvent",
     "BotV2CommandAddEvent",
-    "BotV2CommandData",
-    "BotV2ContextGetData",
     "BotV2ContextGetEvent",
-    "BotV2DeleteData",
     "BotV2DeleteEvent",
-    "BotV2JoinChatData",
     "BotV2JoinChatEvent",
     "BotV2MessageAddEvent",
-    "BotV2MessageData",
-    "BotV2MessageDeleteData",
     "BotV2MessageDeleteEvent",
     "BotV2MessageUpdateEvent",
-    "BotV2ReactionChangeData",
     "BotV2ReactionChangeEvent",
-    "Chat",
-    "ChatUser",
-    "Command",
-    "CommandCall",
     "DedupStore",
     "Deduplicator",
     "DispatchResult",
     "Dispatcher",
     "Event",
-    "JoinChatParams",
+    "IncompleteBody",
     "LimitExceeded",
     "Limits",
     "MemoryDedupStore",
     "MemoryTokenStore",
-    "Message",
-    "MessageParams",
     "PayloadError",
     "Response",
     "Router",
@@ -162,27 +211,76 @@ __all__ = [
     "TokenStore",
     "UnknownEvent",
     "UnsupportedContentType",
-    "User",
     "VerificationFailed",
     "__version__",
-    "decode_body",
-    "encode_form",
-    "method_not_allowed",
     "parse_event",
-    "parse_form",
-    "payload_too_large",
+    "to_dict",
 ]
 
-# RedisTokenStore and RedisDedupStore need the optional redis extra: resolved on first
-# access and left out of __all__, so a star import works without redis-py.
-_LAZY = frozenset({"RedisDedupStore", "RedisTokenStore"})
+# Name -> the module that defines it. RedisTokenStore and RedisDedupStore need the
+# optional redis extra: they resolve on first access but stay out of __all__, so a star
+# import works without redis-py.
+_EXPORTS: dict[str, str] = {
+    "AnyBotDeleteEvent": "models",
+    "AnyCommandEvent": "models",
+    "AnyJoinChatEvent": "models",
+    "AnyMessageAddEvent": "models",
+    "AnyMessageDeleteEvent": "models",
+    "AnyMessageUpdateEvent": "models",
+    "AppInstallEvent": "models",
+    "AppUninstallEvent": "models",
+    "AppUpdateEvent": "models",
+    "B24EventError": "errors",
+    "BotCommandAddEvent": "models",
+    "BotDeleteEvent": "models",
+    "BotJoinChatEvent": "models",
+    "BotMessageAddEvent": "models",
+    "BotMessageDeleteEvent": "models",
+    "BotMessageUpdateEvent": "models",
+    "BotV2CommandAddEvent": "models",
+    "BotV2ContextGetEvent": "models",
+    "BotV2DeleteEvent": "models",
+    "BotV2JoinChatEvent": "models",
+    "BotV2MessageAddEvent": "models",
+    "BotV2MessageDeleteEvent": "models",
+    "BotV2MessageUpdateEvent": "models",
+    "BotV2ReactionChangeEvent": "models",
+    "DedupStore": "stores",
+    "Deduplicator": "dedup",
+    "DispatchResult": "router",
+    "Dispatcher": "dispatcher",
+    "Event": "models",
+    "IncompleteBody": "errors",
+    "LimitExceeded": "errors",
+    "Limits": "limits",
+    "MemoryDedupStore": "stores",
+    "MemoryTokenStore": "stores",
+    "PayloadError": "errors",
+    "RedisDedupStore": "stores",
+    "RedisTokenStore": "stores",
+    "Response": "response",
+    "Router": "router",
+    "SQLiteDedupStore": "stores",
+    "SQLiteTokenStore": "stores",
+    "SchemaError": "errors",
+    "StoreUnavailable": "errors",
+    "TokenStore": "stores",
+    "UnknownEvent": "models",
+    "UnsupportedContentType": "errors",
+    "VerificationFailed": "errors",
+    "parse_event": "parse",
+    "to_dict": "convert",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from . import stores
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
-        value = getattr(stores, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

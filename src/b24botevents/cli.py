@@ -30,7 +30,6 @@ from typing import Any, NoReturn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from b24botevents import (
-    EVENT_TYPES,
     AppInstallEvent,
     AppUninstallEvent,
     AppUpdateEvent,
@@ -57,10 +56,11 @@ from b24botevents import (
     UnknownEvent,
     __version__,
     parse_event,
-    parse_form,
+    to_dict,
 )
 from b24botevents.contrib.asgi import ASGIApp
 from b24botevents.contrib.wsgi import WSGIApp
+from b24botevents.models import EVENT_TYPES
 from b24botevents.testing import (
     FORM_CONTENT_TYPE,
     SAMPLE_CODES,
@@ -73,6 +73,7 @@ from b24botevents.testing import (
     sample_body,
     versioned_code,
 )
+from b24botevents.wire import parse_form
 
 __all__ = ["build_parser", "describe_event", "event_json", "main"]
 
@@ -101,7 +102,7 @@ def _now() -> str:
 
 def event_json(event: Event) -> dict[str, Any]:
     """``{"type": <model class>, "event": <to_dict(redact=True)>}``: what ``parse`` prints."""
-    return {"type": type(event).__name__, "event": event.to_dict(redact=True)}
+    return {"type": type(event).__name__, "event": to_dict(event, redact=True)}
 
 
 _MESSAGE_EVENTS = (

@@ -26,7 +26,7 @@ class Deduplicator:
             raise ValueError(f"ttl must be positive, got {ttl!r}")
         self.store = store
         self.ttl = float(ttl)
-        self.blocking: bool = getattr(store, "blocking", True)
+        self.blocking: bool = store.blocking
 
     def __repr__(self) -> str:
         return f"Deduplicator({self.store!r}, ttl={self.ttl:g})"

@@ -12,28 +12,31 @@ forged request is refused before the library spends anything on it:
   webhooks, rotation);
 * ``NoVerifier``: the explicit ``verify=False``.
 
-Portals are keyed by ``member_id``, or by ``domain`` when the envelope has no
-``member_id`` (the v2 webhook envelope carries only ``domain`` and ``application_token``).
-Only the top-level ``auth`` counts: v2's ``data[bot][auth]`` is never consulted.
-Tokens are compared with ``hmac.compare_digest``.
+``make_verifier`` picks one from the ``Dispatcher``'s arguments, and ``check_age`` is the
+optional replay window, on the envelope too. Portals are keyed by ``member_id``, or by
+``domain`` when the envelope has no ``member_id`` (the v2 webhook envelope carries only
+``domain`` and ``application_token``). Only the top-level ``auth`` counts: v2's
+``data[bot][auth]`` is never consulted. Tokens are compared with ``hmac.compare_digest``.
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ._redact import mask_repr
+from .convert.scalars import envelope_time
 from .errors import VerificationFailed
-from .models import Event
-from .redact import mask_repr
+from .models import AppInstallEvent, AppUpdateEvent
 from .stores import TokenStore
 
 __all__ = [
     "INSTALL",
     "UNINSTALL",
     "UPDATE",
+    "ApproveInstall",
     "Envelope",
     "NoVerifier",
     "StaticVerifier",
@@ -41,6 +44,7 @@ __all__ = [
     "Verdict",
     "Verifier",
     "check_age",
+    "make_verifier",
     "portal_keys",
     "read_envelope",
 ]
@@ -48,6 +52,11 @@ __all__ = [
 INSTALL = "ONAPPINSTALL"
 UPDATE = "ONAPPUPDATE"
 UNINSTALL = "ONAPPUNINSTALL"
+
+#: ``approve_install(event, replaces_token) -> bool`` (or an awaitable of it): asked
+#: before a token is stored on ONAPPINSTALL (first install, or a different token) and on
+#: ONAPPUPDATE with a token that differs from the stored one. False refuses (403).
+ApproveInstall = Callable[[AppInstallEvent | AppUpdateEvent, bool], bool | Awaitable[bool]]
 
 
 def _text(value: Any) -> str | None:
@@ -65,7 +74,7 @@ class Envelope:
     the hot path (see ``bench/bench_dispatch.py``).
     """
 
-    __slots__ = ("code", "domain", "has_auth", "member_id", "token")
+    __slots__ = ("code", "domain", "has_auth", "member_id", "token", "ts")
 
     def __init__(
         self,
@@ -75,12 +84,15 @@ class Envelope:
         domain: str | None,
         token: str | None,
         has_auth: bool,
+        ts: object = None,
     ) -> None:
         self.code = code
         self.member_id = member_id
         self.domain = domain
         self.token = token
         self.has_auth = has_auth
+        #: ``ts`` as decoded (text in a form body, a number in JSON); see ``check_age``.
+        self.ts = ts
 
     def __repr__(self) -> str:
         return (
@@ -105,6 +117,7 @@ def read_envelope(tree: Mapping[str, Any]) -> Envelope:
             domain=None,
             token=None,
             has_auth=False,
+            ts=tree.get("ts"),
         )
     domain = _text(auth.get("domain"))
     return Envelope(
@@ -113,6 +126,7 @@ def read_envelope(tree: Mapping[str, Any]) -> Envelope:
         domain=domain.lower() if domain else None,  # host names are case-insensitive
         token=_text(auth.get("application_token")),
         has_auth=True,
+        ts=tree.get("ts"),
     )
 
 
@@ -238,7 +252,7 @@ class StoreVerifier(Verifier):
     def __init__(self, store: TokenStore, *, approval: bool = False) -> None:
         self.store = store
         self.approval = approval
-        self.blocking = getattr(store, "blocking", True)
+        self.blocking = store.blocking
 
     def __repr__(self) -> str:
         return f"StoreVerifier({self.store!r})"
@@ -289,13 +303,64 @@ class StoreVerifier(Verifier):
             self.store.delete(key)
 
 
-def check_age(event: Event, max_age: timedelta, *, now: datetime | None = None) -> None:
-    """Refuse an event whose ``ts`` is missing or further than ``max_age`` from now."""
-    if event.ts is None:
-        raise VerificationFailed(f"{event.code}: no ts, and a max_age is configured")
+def check_age(envelope: Envelope, max_age: timedelta, *, now: datetime | None = None) -> None:
+    """Refuse an event whose ``ts`` is missing, unreadable or further than ``max_age`` from now.
+
+    Read from the envelope, like the token: a replayed body is refused before anything
+    is built from it.
+    """
+    what = envelope.code or "event"
+    try:
+        sent = envelope_time(envelope.ts)
+    except ValueError:
+        sent = None
+    if sent is None:
+        raise VerificationFailed(f"{what}: no usable ts, and a max_age is configured")
     now = now or datetime.now(timezone.utc)
-    if abs(now - event.ts) > max_age:
+    if abs(now - sent) > max_age:
         raise VerificationFailed(
-            f"{event.code}: ts is {abs(now - event.ts).total_seconds():.0f}s away from now, "
+            f"{what}: ts is {abs(now - sent).total_seconds():.0f}s away from now, "
             f"more than max_age={max_age.total_seconds():.0f}s"
         )
+
+
+def make_verifier(
+    *,
+    token_store: TokenStore | None = None,
+    application_token: str | Iterable[str] | None = None,
+    verify: bool = True,
+    approve_install: ApproveInstall | None = None,
+) -> Verifier:
+    """The verifier for a ``Dispatcher``'s arguments; exactly one source must be named.
+
+    ``token_store=`` gives a ``StoreVerifier``, ``application_token=`` a ``StaticVerifier``
+    and ``verify=False`` a ``NoVerifier``. Naming none of them, or two, is a
+    ``ValueError``: where the expected tokens come from is never implicit.
+    """
+    if verify is not True and verify is not False:
+        raise TypeError("verify must be True or False")
+    given = [
+        name
+        for name, value in (("token_store", token_store), ("application_token", application_token))
+        if value is not None
+    ]
+    verifier: Verifier
+    if not verify:
+        if given:
+            raise ValueError(f"verify=False contradicts {given[0]}=; pass one or the other")
+        verifier = NoVerifier()
+    elif not given:
+        raise ValueError(
+            "say where the expected application_token comes from: token_store=... "
+            "(per portal), application_token=... (fixed), or verify=False"
+        )
+    elif len(given) > 1:
+        raise ValueError("pass token_store= or application_token=, not both")
+    elif token_store is not None:
+        verifier = StoreVerifier(token_store, approval=approve_install is not None)
+    else:
+        assert application_token is not None
+        verifier = StaticVerifier(application_token)
+    if approve_install is not None and token_store is None:
+        raise ValueError("approve_install= needs token_store=: it guards stored tokens")
+    return verifier

@@ -24,11 +24,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.typedefs import Handler
 from fastapi import FastAPI
 
-from b24botevents import Dispatcher, MemoryTokenStore, encode_form
+from b24botevents import Dispatcher, MemoryTokenStore
 from b24botevents.contrib.aiohttp import CHUNK_SIZE, setup
 from b24botevents.contrib.asgi import ASGIApp
 from b24botevents.contrib.fastapi import make_router
 from b24botevents.models import Event
+from b24botevents.wire import encode_form
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = Path("/work/shared/spec/examples")

@@ -19,7 +19,8 @@ import httpx
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from b24botevents import Dispatcher, SQLiteTokenStore, encode_form
+from b24botevents import Dispatcher, SQLiteTokenStore
+from b24botevents.wire import encode_form
 
 from .support import (
     DOC_BODY,

@@ -11,7 +11,8 @@ from typing import Any
 import waitress  # type: ignore[import-untyped]
 from waitress import wasyncore
 
-from b24botevents import BotDeleteEvent, BotV2DeleteEvent, encode_form, parse_form
+from b24botevents import BotDeleteEvent, BotV2DeleteEvent
+from b24botevents.wire import encode_form, parse_form
 
 #: The ONIMBOTDELETE body rendered by PHP's http_build_query from the documented example
 #: (tests/data/examples/ONIMBOTDELETE.derived-http_build_query.txt).

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from b24botevents import Dispatcher, encode_form
+from b24botevents import Dispatcher
 from b24botevents.contrib.wsgi import WSGIApp
+from b24botevents.wire import encode_form
 
 
 def test_wsgi_app_does_not_dispatch_a_body_shorter_than_its_content_length() -> None:

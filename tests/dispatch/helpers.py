@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from b24botevents import Dispatcher, Response, encode_form
+from b24botevents import Dispatcher, Response
+from b24botevents.wire import encode_form
 from spec_examples import EXAMPLES
 
 FORM = "application/x-www-form-urlencoded"

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from b24botevents import (
-    EVENT_TYPES,
     B24EventError,
     Dispatcher,
     Event,
@@ -25,6 +24,7 @@ from b24botevents import (
     UnsupportedContentType,
     parse_event,
 )
+from b24botevents.models import EVENT_TYPES
 
 from .helpers import (
     DOMAIN,
@@ -111,7 +111,7 @@ for _dp in DISPATCHERS:
 
 
 def _encode(tree: dict[str, Any], as_json: bool) -> bytes:
-    from b24botevents import encode_form
+    from b24botevents.wire import encode_form
 
     if as_json:
         return json.dumps(tree, allow_nan=False).encode()

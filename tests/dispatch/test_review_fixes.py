@@ -13,9 +13,9 @@ from b24botevents import (
     MemoryDedupStore,
     MemoryTokenStore,
     UnknownEvent,
-    encode_form,
     parse_event,
 )
+from b24botevents.wire import encode_form
 
 TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"
 BOT_TOKEN = "b07b07b07b07b07b07b07b07b07b07b0"

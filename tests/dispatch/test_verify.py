@@ -593,7 +593,7 @@ def test_wrong_token_and_schema_error_is_403_not_400(
         built.append(tree)
         return event_from_tree(tree)
 
-    monkeypatch.setattr("b24botevents.handle.event_from_tree", spy)
+    monkeypatch.setattr("b24botevents.dispatcher.event_from_tree", spy)
     dp = Dispatcher(token_store=MemoryTokenStore({MEMBER_KEY: TOKEN}))
     assert run(dp, _schema_broken(**kwargs)).status == 403
     assert built == []  # refused on the decoded tree, no model was built

@@ -29,7 +29,6 @@ from b24botevents import (
     AppUninstallEvent,
     AppUpdateEvent,
     BotCommandAddEvent,
-    BotCredentials,
     BotDeleteEvent,
     BotJoinChatEvent,
     BotMessageAddEvent,
@@ -43,15 +42,13 @@ from b24botevents import (
     BotV2MessageDeleteEvent,
     BotV2MessageUpdateEvent,
     BotV2ReactionChangeEvent,
-    Command,
-    CommandCall,
     Dispatcher,
     DispatchResult,
     Event,
-    Message,
     Response,
     Router,
 )
+from b24botevents.models import BotCredentials, Command, CommandCall, Message
 
 dp = Dispatcher(verify=False)
 router = Router()

@@ -19,17 +19,16 @@ from hypothesis import strategies as st
 
 from b24botevents import (
     AppInstallEvent,
-    AppStatus,
     AppUninstallEvent,
     AppUpdateEvent,
-    Auth,
     BotDeleteEvent,
     BotV2DeleteEvent,
     Event,
     UnknownEvent,
-    encode_form,
     parse_event,
 )
+from b24botevents.models import AppStatus, Auth
+from b24botevents.wire import encode_form
 
 from .support import scope_items
 

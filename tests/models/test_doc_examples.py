@@ -11,7 +11,6 @@ import pytest
 
 from b24botevents import (
     AppInstallEvent,
-    AppStatus,
     AppUninstallEvent,
     AppUpdateEvent,
     BotCommandAddEvent,
@@ -28,10 +27,11 @@ from b24botevents import (
     BotV2ReactionChangeEvent,
     Event,
     UnknownEvent,
-    encode_form,
     parse_event,
-    parse_form,
+    to_dict,
 )
+from b24botevents.models import AppStatus
+from b24botevents.wire import encode_form, parse_form
 
 from .support import (
     envelope_example_names,
@@ -143,8 +143,8 @@ def check_json_and_form(tree: dict[str, Any], text: str | None = None) -> tuple[
     else:
         assert from_form == form_view(from_json)
     for event in (from_json, from_form):
-        assert parse_event(event.to_dict()) == event
-        json.dumps(event.to_dict())
+        assert parse_event(to_dict(event)) == event
+        json.dumps(to_dict(event))
     return from_json, from_form
 
 

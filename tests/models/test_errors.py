@@ -17,9 +17,9 @@ from b24botevents import (
     PayloadError,
     SchemaError,
     UnsupportedContentType,
-    encode_form,
     parse_event,
 )
+from b24botevents.wire import encode_form
 
 from .support import (
     ACCESS_TOKEN,

@@ -16,9 +16,7 @@ import pytest
 
 from b24botevents import (
     AnyMessageAddEvent,
-    AppStatus,
     BotCommandAddEvent,
-    BotCredentials,
     BotJoinChatEvent,
     BotMessageAddEvent,
     BotMessageDeleteEvent,
@@ -30,15 +28,14 @@ from b24botevents import (
     BotV2MessageDeleteEvent,
     BotV2MessageUpdateEvent,
     BotV2ReactionChangeEvent,
-    ChatUser,
-    Command,
-    CommandCall,
     Event,
     Router,
     SchemaError,
-    encode_form,
     parse_event,
+    to_dict,
 )
+from b24botevents.models import AppStatus, BotCredentials, ChatUser, Command, CommandCall
+from b24botevents.wire import encode_form
 
 from .support import SECRET_FIELDS, error_texts, example_json, leak_free
 
@@ -141,7 +138,7 @@ def test_message_add_group_example() -> None:
     assert params.message_original == "[USER=567]NewBot[/USER] , how to set up the left menu"
     assert json_event.bot_ids == (567,)
     # MENTIONED_LIST is written back in its wire shape, {id: id}.
-    assert json_event.to_dict()["data"]["PARAMS"]["MENTIONED_LIST"] == {"567": 567}
+    assert to_dict(json_event)["data"]["PARAMS"]["MENTIONED_LIST"] == {"567": 567}
 
 
 @pytest.mark.parametrize(
@@ -453,7 +450,7 @@ def test_bot_entry_without_auth_takes_the_flat_token_fields() -> None:
         assert event.data.bots[567].auth == nested.data.bots[567].auth
         assert event.data.bots[567].auth is not None
         # And the event still round-trips, though its AUTH block is now written out.
-        assert parse_event(event.to_dict()) == event
+        assert parse_event(to_dict(event)) == event
 
 
 def test_bot_entry_with_no_tokens_at_all_has_no_auth() -> None:
@@ -482,7 +479,7 @@ def test_bot_map_accepts_lists_and_any_key_type(bots: Any) -> None:
         assert isinstance(event, BotMessageAddEvent)
         assert event.data.bots == expected
         assert event.bot_ids == (0, 1)
-        assert event.to_dict()["data"]["BOT"].keys() == {"0", "1"}  # text keys: the wire's
+        assert to_dict(event)["data"]["BOT"].keys() == {"0", "1"}  # text keys: the wire's
 
 
 @pytest.mark.parametrize("empty", ["", None, {}, []])
@@ -497,15 +494,15 @@ def test_empty_bot_map_and_user(empty: Any) -> None:
 def test_to_dict_keeps_what_bot_entries_carry_beyond_the_model() -> None:
     tree = example_json("ONIMBOTMESSAGEADD.json")
     event = parse_event(encode_form(tree))
-    entry = event.to_dict()["data"]["BOT"]["567"]
+    entry = to_dict(event)["data"]["BOT"]["567"]
     assert entry["access_token"] == tree["data"]["BOT"]["567"]["access_token"]  # flat copy
     assert entry["BOT_ID"] == 567
     assert entry["AUTH"]["user_id"] == 567
     # A bot dropped from the typed map is dropped from the wire dict too.
     assert isinstance(event, BotMessageAddEvent)
     without = attrs.evolve(event, data=attrs.evolve(event.data, bots={}))
-    assert "BOT" not in without.to_dict()["data"]
-    assert parse_event(without.to_dict()) == without
+    assert "BOT" not in to_dict(without)["data"]
+    assert parse_event(to_dict(without)) == without
 
 
 # ---- schema errors name the wire path --------------------------------------------------
@@ -603,7 +600,7 @@ def test_bot_tokens_never_show_in_repr_or_str(name: str) -> None:
         assert leak_free(repr(event) + str(event), secrets)
         assert leak_free(repr(event.data) + str(event.data), secrets)
         assert "'***'" in repr(event.data)  # masked, not dropped
-        assert leak_free(json.dumps(event.to_dict(redact=True)), secrets)
+        assert leak_free(json.dumps(to_dict(event, redact=True)), secrets)
 
 
 def test_bot_tokens_never_show_in_errors() -> None:

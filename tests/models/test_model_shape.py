@@ -11,54 +11,56 @@ from hypothesis import given
 
 import b24botevents
 from b24botevents import (
-    EVENT_TYPES,
-    AppInstallData,
     AppInstallEvent,
-    AppStatus,
-    AppUninstallData,
     AppUninstallEvent,
-    AppUpdateData,
     AppUpdateEvent,
-    Auth,
-    Bot,
     BotCommandAddEvent,
-    BotCommandData,
-    BotCredentials,
-    BotDeleteData,
     BotDeleteEvent,
-    BotJoinChatData,
     BotJoinChatEvent,
     BotMessageAddEvent,
-    BotMessageData,
     BotMessageDeleteEvent,
     BotMessageUpdateEvent,
     BotV2CommandAddEvent,
-    BotV2CommandData,
-    BotV2ContextGetData,
     BotV2ContextGetEvent,
-    BotV2DeleteData,
     BotV2DeleteEvent,
-    BotV2JoinChatData,
     BotV2JoinChatEvent,
     BotV2MessageAddEvent,
-    BotV2MessageData,
-    BotV2MessageDeleteData,
     BotV2MessageDeleteEvent,
     BotV2MessageUpdateEvent,
-    BotV2ReactionChangeData,
     BotV2ReactionChangeEvent,
+    Event,
+    UnknownEvent,
+    models,
+    parse_event,
+)
+from b24botevents.models import (
+    EVENT_TYPES,
+    AppInstallData,
+    AppStatus,
+    AppUninstallData,
+    AppUpdateData,
+    Auth,
+    Bot,
+    BotCommandData,
+    BotCredentials,
+    BotDeleteData,
+    BotJoinChatData,
+    BotMessageData,
+    BotV2CommandData,
+    BotV2ContextGetData,
+    BotV2DeleteData,
+    BotV2JoinChatData,
+    BotV2MessageData,
+    BotV2MessageDeleteData,
+    BotV2ReactionChangeData,
     Chat,
     ChatUser,
     Command,
     CommandCall,
-    Event,
     JoinChatParams,
     Message,
     MessageParams,
-    UnknownEvent,
     User,
-    models,
-    parse_event,
 )
 
 from .support import events, walk_models
@@ -184,7 +186,11 @@ def test_every_public_model_has_a_sample() -> None:
         getattr(models, name) for name in models.__all__ if attrs.has(getattr(models, name))
     }
     assert exported == set(MODELS)
-    assert all(getattr(b24botevents, cls.__name__) is cls for cls in MODELS)
+    assert all(getattr(models, cls.__name__) is cls for cls in MODELS)
+    # The events are the top-level face too; the data and value classes are models' only.
+    events = {cls for cls in MODELS if issubclass(cls, models.Event)}
+    assert all(getattr(b24botevents, cls.__name__) is cls for cls in events)
+    assert not any(hasattr(b24botevents, cls.__name__) for cls in set(MODELS) - events)
     assert set(SAMPLES) == set(MODELS)
 
 

@@ -9,16 +9,9 @@ import attrs
 import pytest
 from hypothesis import given
 
-from b24botevents import (
-    Auth,
-    Bot,
-    BotV2DeleteData,
-    BotV2DeleteEvent,
-    Event,
-    UnknownEvent,
-    encode_form,
-    parse_event,
-)
+from b24botevents import BotV2DeleteEvent, Event, UnknownEvent, parse_event, to_dict
+from b24botevents.models import Auth, Bot, BotV2DeleteData
+from b24botevents.wire import encode_form
 
 from .support import (
     ACCESS_TOKEN,
@@ -115,10 +108,10 @@ def test_repr_and_str_do_not_depend_on_token_values(event: Event) -> None:
 @given(events())
 def test_to_dict_redact_does_not_depend_on_token_values(event: Event) -> None:
     secrets = tokens_in(event)
-    redacted = event.to_dict(redact=True)
-    assert with_tokens(event, _other).to_dict(redact=True) == redacted
+    redacted = to_dict(event, redact=True)
+    assert to_dict(with_tokens(event, _other), redact=True) == redacted
     assert wire_secrets(redacted) <= {"***"}
-    assert wire_secrets(event.to_dict()) == secrets  # the unredacted dict is complete
+    assert wire_secrets(to_dict(event)) == secrets  # the unredacted dict is complete
     json.dumps(redacted)
     # Redaction changes nothing but the secrets: the redacted dict still parses.
     masked = parse_event(redacted)
@@ -129,7 +122,7 @@ def test_to_dict_redact_does_not_depend_on_token_values(event: Event) -> None:
 def test_distinctive_tokens_never_show(event: Event) -> None:
     marked = with_tokens(event, lambda token: f"SeCrEt{token}")
     secrets = tuple(tokens_in(marked))
-    for text in (repr(marked), str(marked), json.dumps(marked.to_dict(redact=True))):
+    for text in (repr(marked), str(marked), json.dumps(to_dict(marked, redact=True))):
         assert leak_free(text, secrets)
         assert "SeCrEt" not in text
     for model in walk_models(marked):
@@ -160,7 +153,7 @@ def test_bot_tokens_inside_bot_auth_are_masked() -> None:
     )
     for text in (repr(event), str(event), repr(event.data), repr(event.data.bot)):
         assert leak_free(text)
-    redacted = event.to_dict(redact=True)
+    redacted = to_dict(event, redact=True)
     assert redacted["data"]["bot"]["auth"]["access_token"] == "***"
     assert redacted["data"]["bot"]["auth"]["refresh_token"] == "***"
     assert redacted["data"]["bot"]["auth"]["application_token"] == "***"
@@ -168,11 +161,11 @@ def test_bot_tokens_inside_bot_auth_are_masked() -> None:
     assert leak_free(json.dumps(redacted))
     assert leak_free(encode_form(redacted))
     # ... and the same when the event came off the wire, through either body.
-    for body in (event.to_dict(), encode_form(event.to_dict())):
+    for body in (to_dict(event), encode_form(to_dict(event))):
         parsed = parse_event(body)
         assert leak_free(repr(parsed))
-        assert leak_free(json.dumps(parsed.to_dict(redact=True)))
-        assert not leak_free(json.dumps(parsed.to_dict()))
+        assert leak_free(json.dumps(to_dict(parsed, redact=True)))
+        assert not leak_free(json.dumps(to_dict(parsed)))
 
 
 def test_none_and_empty_tokens_stay_as_they_are() -> None:
@@ -180,7 +173,7 @@ def test_none_and_empty_tokens_stay_as_they_are() -> None:
     assert event.auth is not None
     assert event.auth.access_token is None
     assert "access_token=None" in repr(event)
-    wire = event.to_dict(redact=True)
+    wire = to_dict(event, redact=True)
     # An empty token is no token: written as absent (the typed value), never as "***".
     assert "access_token" not in wire["auth"]
     assert wire["auth"]["domain"] == "d"
@@ -203,7 +196,7 @@ def test_redacted_to_dict_of_real_examples_masks_raw_tokens_at_any_depth(name: s
     assert secrets
     for body in (tree, encode_form(tree)):
         event = parse_event(body)
-        redacted = event.to_dict(redact=True)
+        redacted = to_dict(event, redact=True)
         assert leak_free(json.dumps(redacted), secrets)
         assert leak_free(encode_form(redacted), secrets)
         assert wire_secrets(redacted) == {"***"}
@@ -216,7 +209,7 @@ def test_redaction_matches_key_names_case_insensitively() -> None:
             "data": {"APPLICATION_TOKEN": APPLICATION_TOKEN, "x": {"Access_Token": ACCESS_TOKEN}},
         }
     )
-    assert leak_free(json.dumps(event.to_dict(redact=True)))
+    assert leak_free(json.dumps(to_dict(event, redact=True)))
 
 
 def test_repr_of_envelope_tokens_from_the_php_body() -> None:

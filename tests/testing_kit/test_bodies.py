@@ -16,9 +16,7 @@ from urllib.parse import unquote_plus
 import pytest
 
 from b24botevents import (
-    EVENT_TYPES,
     AppInstallEvent,
-    AppStatus,
     AppUninstallEvent,
     AppUpdateEvent,
     BotDeleteEvent,
@@ -26,8 +24,8 @@ from b24botevents import (
     Event,
     UnknownEvent,
     parse_event,
-    parse_form,
 )
+from b24botevents.models import EVENT_TYPES, AppStatus
 from b24botevents.testing import (
     SAMPLE_CODES,
     Portal,
@@ -40,6 +38,7 @@ from b24botevents.testing import (
     unix_ts,
     versioned_code,
 )
+from b24botevents.wire import parse_form
 from spec_examples import EXAMPLES
 
 DATA = EXAMPLES

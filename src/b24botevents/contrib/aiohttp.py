@@ -24,8 +24,8 @@ except ImportError as exc:  # an optional extra: say which one to install
         "b24botevents.contrib.aiohttp needs aiohttp: pip install 'b24botevents[aiohttp]'"
     ) from exc
 
-from b24botevents.handle import (
-    Dispatcher,
+from b24botevents.dispatcher import Dispatcher
+from b24botevents.response import (
     Response,
     body_incomplete,
     method_not_allowed,

@@ -27,14 +27,14 @@ except ImportError as exc:  # an optional extra: say which one to install
         "b24botevents.contrib.fastapi needs FastAPI: pip install 'b24botevents[fastapi]'"
     ) from exc
 
-from b24botevents.handle import (
-    Dispatcher,
+from b24botevents.dispatcher import Dispatcher
+from b24botevents.models import Event
+from b24botevents.response import (
     Response,
     body_incomplete,
     method_not_allowed,
     payload_too_large,
 )
-from b24botevents.models import Event
 
 __all__ = ["event_dependency", "make_router", "read_request_body"]
 

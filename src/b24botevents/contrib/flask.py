@@ -19,9 +19,9 @@ except ImportError as exc:
     ) from exc
 
 from b24botevents.contrib.wsgi import read_wsgi_body
+from b24botevents.dispatcher import Dispatcher
 from b24botevents.errors import IncompleteBody
-from b24botevents.handle import (
-    Dispatcher,
+from b24botevents.response import (
     Response,
     body_incomplete,
     method_not_allowed,

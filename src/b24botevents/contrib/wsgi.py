@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from b24botevents.dispatcher import Dispatcher
 from b24botevents.errors import IncompleteBody
-from b24botevents.handle import (
-    Dispatcher,
+from b24botevents.response import (
     Response,
     body_incomplete,
     method_not_allowed,

@@ -22,6 +22,9 @@ class TokenStore(Protocol):
     non-empty ``str`` of any content.
     """
 
+    #: Whether a call may block on I/O: async code then runs it in a worker thread.
+    blocking: bool
+
     def get(self, portal: str) -> str | None:
         """Return the stored token, or ``None`` if the portal has none."""
 
@@ -35,6 +38,9 @@ class TokenStore(Protocol):
 @runtime_checkable
 class DedupStore(Protocol):
     """Remembers which deliveries have been seen, each for a limited time."""
+
+    #: Whether a call may block on I/O: async code then runs it in a worker thread.
+    blocking: bool
 
     def claim(self, key: str, ttl: float) -> bool:
         """Atomically mark ``key`` seen for ``ttl`` seconds.

@@ -43,6 +43,9 @@ _RETRIES = 1
 class _RedisStore(ClosingStore):
     """Client ownership, key building and error mapping shared by both Redis stores."""
 
+    #: Every call is I/O: async code runs it in a worker thread.
+    blocking = True
+
     def __init__(self, client_or_url: redis.Redis | str, *, prefix: str) -> None:
         if not isinstance(prefix, str):
             raise TypeError(f"prefix must be str, not {type(prefix).__name__}")

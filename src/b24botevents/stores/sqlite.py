@@ -61,6 +61,9 @@ class _SQLiteStore(ClosingStore):
     open, so a store built before its directory exists starts working once it does.
     """
 
+    #: Every call is I/O: async code runs it in a worker thread.
+    blocking = True
+
     # SQL templates; ``{table}`` is the quoted, validated table name and ``{name}`` the bare
     # one. They are formatted once in ``__init__`` and then only run with bound parameters.
     _schema: tuple[str, ...] = ()

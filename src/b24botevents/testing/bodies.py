@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from b24botevents import encode_form
+from b24botevents.wire import encode_form
 
 from .portal import DEFAULT_DOMAIN, Portal, Timestamp, unix_ts
 

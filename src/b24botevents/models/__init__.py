@@ -1,0 +1,153 @@
+"""The typed, frozen event models: every event, its ``data`` and the values inside.
+
+The classes are plain attrs value objects with snake_case attributes. They know nothing
+about the wire: which key is ``BOT_ID`` or ``isHidden``, and how ``"Y"`` becomes ``True``,
+is the converter's business (``b24botevents.convert``). Secret fields never show in
+``repr``/``str``.
+
+* ``base``: ``Event`` (the envelope), ``Auth``, ``AppStatus``, ``UnknownEvent``;
+* ``v1``: the legacy ``imbot`` events and their payload classes;
+* ``entities`` and ``v2``: the ``imbot.v2`` entities and events;
+* ``app``: ONAPPINSTALL, ONAPPUPDATE, ONAPPUNINSTALL.
+
+The events and their cross-version unions are also exported by ``b24botevents``; the
+``...Data`` and value classes live here only.
+"""
+
+from __future__ import annotations
+
+from .app import (
+    AppInstallData,
+    AppInstallEvent,
+    AppUninstallData,
+    AppUninstallEvent,
+    AppUpdateData,
+    AppUpdateEvent,
+)
+from .base import AppStatus, Auth, Event, UnknownEvent
+from .entities import Bot, Chat, Command, Message, User
+from .v1 import (
+    BotCommandAddEvent,
+    BotCommandData,
+    BotCredentials,
+    BotDeleteData,
+    BotDeleteEvent,
+    BotJoinChatData,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageData,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    ChatUser,
+    CommandCall,
+    JoinChatParams,
+    MessageParams,
+)
+from .v2 import (
+    BotV2CommandAddEvent,
+    BotV2CommandData,
+    BotV2ContextGetData,
+    BotV2ContextGetEvent,
+    BotV2DeleteData,
+    BotV2DeleteEvent,
+    BotV2JoinChatData,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageData,
+    BotV2MessageDeleteData,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
+    BotV2ReactionChangeData,
+    BotV2ReactionChangeEvent,
+)
+
+__all__ = [
+    "EVENT_TYPES",
+    "AnyBotDeleteEvent",
+    "AnyCommandEvent",
+    "AnyJoinChatEvent",
+    "AnyMessageAddEvent",
+    "AnyMessageDeleteEvent",
+    "AnyMessageUpdateEvent",
+    "AppInstallData",
+    "AppInstallEvent",
+    "AppStatus",
+    "AppUninstallData",
+    "AppUninstallEvent",
+    "AppUpdateData",
+    "AppUpdateEvent",
+    "Auth",
+    "Bot",
+    "BotCommandAddEvent",
+    "BotCommandData",
+    "BotCredentials",
+    "BotDeleteData",
+    "BotDeleteEvent",
+    "BotJoinChatData",
+    "BotJoinChatEvent",
+    "BotMessageAddEvent",
+    "BotMessageData",
+    "BotMessageDeleteEvent",
+    "BotMessageUpdateEvent",
+    "BotV2CommandAddEvent",
+    "BotV2CommandData",
+    "BotV2ContextGetData",
+    "BotV2ContextGetEvent",
+    "BotV2DeleteData",
+    "BotV2DeleteEvent",
+    "BotV2JoinChatData",
+    "BotV2JoinChatEvent",
+    "BotV2MessageAddEvent",
+    "BotV2MessageData",
+    "BotV2MessageDeleteData",
+    "BotV2MessageDeleteEvent",
+    "BotV2MessageUpdateEvent",
+    "BotV2ReactionChangeData",
+    "BotV2ReactionChangeEvent",
+    "Chat",
+    "ChatUser",
+    "Command",
+    "CommandCall",
+    "Event",
+    "JoinChatParams",
+    "Message",
+    "MessageParams",
+    "UnknownEvent",
+    "User",
+]
+
+#: Either delete event; both have ``bot_id`` and ``bot_code``.
+AnyBotDeleteEvent = BotDeleteEvent | BotV2DeleteEvent
+#: Either version of each chat-bot event: one handler serves both. The message, join and
+#: command events share ``dialog_id``, ``bot_ids`` and ``language``; the message and
+#: command events also ``text``, ``message_id`` and ``author_id``.
+AnyMessageAddEvent = BotMessageAddEvent | BotV2MessageAddEvent
+AnyMessageUpdateEvent = BotMessageUpdateEvent | BotV2MessageUpdateEvent
+AnyMessageDeleteEvent = BotMessageDeleteEvent | BotV2MessageDeleteEvent
+AnyJoinChatEvent = BotJoinChatEvent | BotV2JoinChatEvent
+AnyCommandEvent = BotCommandAddEvent | BotV2CommandAddEvent
+
+#: Event code -> model class. Codes are upper case; lookups upper-case the wire code.
+EVENT_TYPES: dict[str, type[Event]] = {
+    code: cls
+    for cls in (
+        BotDeleteEvent,
+        BotV2DeleteEvent,
+        BotMessageAddEvent,
+        BotMessageUpdateEvent,
+        BotMessageDeleteEvent,
+        BotJoinChatEvent,
+        BotCommandAddEvent,
+        BotV2MessageAddEvent,
+        BotV2MessageUpdateEvent,
+        BotV2MessageDeleteEvent,
+        BotV2JoinChatEvent,
+        BotV2CommandAddEvent,
+        BotV2ReactionChangeEvent,
+        BotV2ContextGetEvent,
+        AppInstallEvent,
+        AppUpdateEvent,
+        AppUninstallEvent,
+    )
+    for code in cls.CODES
+}

@@ -1,0 +1,104 @@
+"""The envelope every event shares: ``Event``, its ``Auth`` block, and ``UnknownEvent``.
+
+Internal module: import these from ``b24botevents.models`` (or ``b24botevents``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attrs
+
+from b24botevents._redact import mask_repr, redacted_repr
+
+
+class AppStatus(str, enum.Enum):
+    """The application's status on the portal (``auth[status]``).
+
+    Codes outside this list are kept as plain strings by the converter, never an error:
+    the two official docs already disagree on the list.
+    """
+
+    FREE = "F"
+    DEMO = "D"
+    TRIAL = "T"
+    PAID = "P"
+    LOCAL = "L"
+    SUBSCRIPTION = "S"
+
+
+@attrs.frozen(kw_only=True)
+class Auth:
+    """The ``auth`` block: who the event came from and, sometimes, tokens to call back.
+
+    Every field is optional: events fired by automation carry no user tokens, outgoing
+    webhooks and ONAPPUNINSTALL carry only the portal fields and ``application_token``, and
+    a v2 envelope may carry just ``domain`` and ``application_token``.
+    """
+
+    access_token: str | None = attrs.field(default=None, repr=mask_repr)
+    refresh_token: str | None = attrs.field(default=None, repr=mask_repr)
+    expires: datetime | None = None
+    expires_in: int | None = None
+    scope: tuple[str, ...] = ()
+    domain: str | None = None
+    server_endpoint: str | None = None
+    client_endpoint: str | None = None
+    member_id: str | None = None
+    user_id: int | None = None
+    status: AppStatus | str | None = None
+    application_token: str | None = attrs.field(default=None, repr=mask_repr)
+    client_id: str | None = None
+
+    @property
+    def has_user_tokens(self) -> bool:
+        """True when the event brought an OAuth access token usable for REST calls."""
+        return bool(self.access_token)
+
+
+def empty_auth_is_none(auth: Auth | None) -> Auth | None:
+    """``Auth()`` carries nothing, and a form body cannot carry an empty block: None."""
+    return None if auth is None or auth == _NO_AUTH else auth
+
+
+_NO_AUTH = Auth()
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """The envelope every event shares. Use a subclass; unknown codes give ``UnknownEvent``.
+
+    ``raw`` is the decoded body as received (nested dicts of strings for form bodies), for
+    whatever the typed fields do not cover. It takes no part in equality and is not shown
+    in ``repr`` (it holds the tokens). ``b24botevents.to_dict(event)`` writes an event back
+    to its wire shape.
+    """
+
+    #: Event code(s) this class models; the converter dispatches on them.
+    CODES: ClassVar[tuple[str, ...]] = ()
+
+    code: str
+    handler_id: int | None = None
+    ts: datetime | None = None
+    auth: Auth | None = attrs.field(default=None, converter=empty_auth_is_none)
+    data: object = None
+    raw: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+
+    @property
+    def member_id(self) -> str | None:
+        """The portal's ``member_id`` from the envelope's ``auth``, if any."""
+        return self.auth.member_id if self.auth is not None else None
+
+    @property
+    def domain(self) -> str | None:
+        """The portal's domain from the envelope's ``auth``, if any."""
+        return self.auth.domain if self.auth is not None else None
+
+
+@attrs.frozen(kw_only=True)
+class UnknownEvent(Event):
+    """Any event without a model: the envelope is typed, ``data`` is the raw mapping."""
+
+    data: dict[str, Any] = attrs.field(factory=dict, repr=redacted_repr)

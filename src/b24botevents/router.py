@@ -1,0 +1,269 @@
+"""Registration and execution of handlers: ``Router`` and ``DispatchResult``.
+
+A ``Router`` maps event codes to handlers, registered with decorators that return the
+function unchanged. ``dispatch`` runs them from synchronous code; ``adispatch`` awaits
+async handlers and runs synchronous ones in a worker thread, so an event loop is never
+blocked. Routers nest with ``include_router`` so an app can split handlers over modules.
+The typed overloads of ``on`` are generated (``_registration.py``); the cross-version
+decorators (``on_message``, ``on_bot_delete``, ...) are here.
+
+Order: a router's own handlers for a code run first, in registration order, then those of
+its included routers, in inclusion order. A handler that raises is offered to the
+``on_error`` hooks; if one returns normally the error counts as dealt with and the next
+handler runs, otherwise the exception propagates out of ``dispatch``.
+
+Internal module: import these names from ``b24botevents``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from ._concurrency import call_off_loop, call_sync
+from ._registration import (
+    AnyBotDeleteEventHandler,
+    AnyCommandEventHandler,
+    AnyHandler,
+    AnyJoinChatEventHandler,
+    AnyMessageAddEventHandler,
+    AnyMessageDeleteEventHandler,
+    AnyMessageUpdateEventHandler,
+    AppInstallEventHandler,
+    AppUninstallEventHandler,
+    AppUpdateEventHandler,
+    TypedRegistration,
+)
+from .models import Event
+
+logger = logging.getLogger("b24botevents")
+
+#: A handler takes the event; it may be ``async``. Its return value is ignored.
+Handler = Callable[[Any], object]
+#: An error hook takes the event and the exception; return normally to mark it dealt with.
+ErrorHook = Callable[[Event, Exception], object]
+
+_EventHandler = TypeVar("_EventHandler", bound=Callable[[Event], object])
+_ErrorHookT = TypeVar("_ErrorHookT", bound=ErrorHook)
+
+
+@attrs.frozen
+class DispatchResult:
+    """What ``dispatch`` did with one event.
+
+    ``handled`` is True when at least one handler registered for the event's code ran
+    (``on_unknown`` fallbacks do not count); ``handlers`` are the callables that ran, in
+    order; ``errors`` are the exceptions that ``on_error`` hooks dealt with.
+    """
+
+    event: Event
+    handled: bool
+    handlers: tuple[Handler, ...] = ()
+    errors: tuple[Exception, ...] = ()
+
+
+class Router(TypedRegistration):
+    """Holds handlers by event code; see the module docstring for the order they run in."""
+
+    #: Bumped by every registration anywhere, so cached plans never go stale, even when a
+    #: router is changed after it was included in another.
+    _generation: ClassVar[int] = 0
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = name or f"router-{id(self):x}"
+        self._plans: dict[str, tuple[int, list[Handler], bool]] = {}
+        self._handlers: dict[str, list[Handler]] = {}
+        self._unknown: list[Handler] = []
+        self._error_hooks: list[ErrorHook] = []
+        self._children: list[Router] = []
+        self._parent: Router | None = None
+
+    def __repr__(self) -> str:
+        count = sum(len(handlers) for handlers in self._handlers.values())
+        return f"<{type(self).__name__} {self.name!r}: {count} handlers>"
+
+    # ---- registration ----------------------------------------------------------------
+
+    def _register(self, codes: tuple[str, ...]) -> Callable[[AnyHandler], AnyHandler]:
+        """What ``on(*codes)`` returns: a decorator adding the function for each code."""
+        for each in codes:
+            if not isinstance(each, str) or not each.strip():
+                raise ValueError(f"event codes must be non-empty strings, got {each!r}")
+
+        def register(fn: AnyHandler) -> AnyHandler:
+            if not callable(fn):
+                raise TypeError(f"a handler must be callable, got {type(fn).__name__}")
+            for each in codes:
+                self._handlers.setdefault(each.strip().upper(), []).append(fn)
+            Router._generation += 1
+            return fn
+
+        return register
+
+    def on_bot_delete(self, fn: AnyBotDeleteEventHandler) -> AnyBotDeleteEventHandler:
+        """Register for ONIMBOTDELETE and ONIMBOTV2DELETE; read ``event.bot_id``/``bot_code``."""
+        return self.on("ONIMBOTDELETE", "ONIMBOTV2DELETE")(fn)
+
+    def on_message(self, fn: AnyMessageAddEventHandler) -> AnyMessageAddEventHandler:
+        """Register for ONIMBOTMESSAGEADD and ONIMBOTV2MESSAGEADD.
+
+        Both events have ``text``, ``dialog_id``, ``message_id``, ``author_id``,
+        ``bot_ids`` and ``language``, so one handler serves both API versions.
+        """
+        return self.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")(fn)
+
+    def on_message_update(self, fn: AnyMessageUpdateEventHandler) -> AnyMessageUpdateEventHandler:
+        """Register for ONIMBOTMESSAGEUPDATE and ONIMBOTV2MESSAGEUPDATE (``text`` is new)."""
+        return self.on("ONIMBOTMESSAGEUPDATE", "ONIMBOTV2MESSAGEUPDATE")(fn)
+
+    def on_message_delete(self, fn: AnyMessageDeleteEventHandler) -> AnyMessageDeleteEventHandler:
+        """Register for ONIMBOTMESSAGEDELETE and ONIMBOTV2MESSAGEDELETE; read ``message_id``."""
+        return self.on("ONIMBOTMESSAGEDELETE", "ONIMBOTV2MESSAGEDELETE")(fn)
+
+    def on_join_chat(self, fn: AnyJoinChatEventHandler) -> AnyJoinChatEventHandler:
+        """Register for ONIMBOTJOINCHAT and ONIMBOTV2JOINCHAT; read ``dialog_id``."""
+        return self.on("ONIMBOTJOINCHAT", "ONIMBOTV2JOINCHAT")(fn)
+
+    def on_command(self, fn: AnyCommandEventHandler) -> AnyCommandEventHandler:
+        """Register for ONIMCOMMANDADD and ONIMBOTV2COMMANDADD.
+
+        The command itself differs by version: v1 ``data.commands`` (code without the
+        slash), v2 ``data.command`` (with it).
+        """
+        return self.on("ONIMCOMMANDADD", "ONIMBOTV2COMMANDADD")(fn)
+
+    def on_app_install(self, fn: AppInstallEventHandler) -> AppInstallEventHandler:
+        """Register for ONAPPINSTALL."""
+        return self.on("ONAPPINSTALL")(fn)
+
+    def on_app_update(self, fn: AppUpdateEventHandler) -> AppUpdateEventHandler:
+        """Register for ONAPPUPDATE."""
+        return self.on("ONAPPUPDATE")(fn)
+
+    def on_app_uninstall(self, fn: AppUninstallEventHandler) -> AppUninstallEventHandler:
+        """Register for ONAPPUNINSTALL."""
+        return self.on("ONAPPUNINSTALL")(fn)
+
+    def on_unknown(self, fn: _EventHandler) -> _EventHandler:
+        """Register a fallback that runs when no handler matches the event's code."""
+        if not callable(fn):
+            raise TypeError(f"a handler must be callable, got {type(fn).__name__}")
+        self._unknown.append(fn)
+        Router._generation += 1
+        return fn
+
+    def on_error(self, fn: _ErrorHookT) -> _ErrorHookT:
+        """Register ``hook(event, exc)``; returning normally marks the error dealt with."""
+        if not callable(fn):
+            raise TypeError(f"an error hook must be callable, got {type(fn).__name__}")
+        self._error_hooks.append(fn)
+        Router._generation += 1
+        return fn
+
+    def include_router(self, router: Router) -> Router:
+        """Add a sub-router; its handlers run after this router's own. Returns it."""
+        if not isinstance(router, Router):
+            raise TypeError(f"expected a Router, got {type(router).__name__}")
+        if router._parent is not None:
+            raise ValueError(f"{router!r} is already included in {router._parent!r}")
+        ancestor: Router | None = self
+        while ancestor is not None:
+            if ancestor is router:
+                raise ValueError(f"including {router!r} in {self!r} would make a cycle")
+            ancestor = ancestor._parent
+        router._parent = self
+        self._children.append(router)
+        Router._generation += 1
+        return router
+
+    # ---- lookup ----------------------------------------------------------------------
+
+    def _routers(self) -> Iterator[Router]:
+        """This router and every included one, depth-first in inclusion order."""
+        stack = [self]
+        while stack:
+            router = stack.pop()
+            yield router
+            stack.extend(reversed(router._children))
+
+    def handlers_for(self, code: str) -> list[Handler]:
+        """The handlers that ``dispatch`` would run for ``code``, in order."""
+        key = code.upper()
+        found: list[Handler] = []
+        for router in self._routers():
+            found.extend(router._handlers.get(key, ()))
+        return found
+
+    def _plan(self, event: Event) -> tuple[list[Handler], bool]:
+        """The handlers to run and whether they are the code's own (not ``on_unknown``)."""
+        cached = self._plans.get(event.code)
+        if cached is not None and cached[0] == Router._generation:
+            return cached[1], cached[2]
+        handlers = self.handlers_for(event.code)
+        handled = bool(handlers)
+        if not handled:
+            handlers = [fn for router in self._routers() for fn in router._unknown]
+        if len(self._plans) < 1024:  # codes come from the wire: bound the cache
+            self._plans[event.code] = (Router._generation, handlers, handled)
+        return handlers, handled
+
+    def _hooks(self) -> list[ErrorHook]:
+        return [hook for router in self._routers() for hook in router._error_hooks]
+
+    # ---- execution -------------------------------------------------------------------
+
+    def dispatch(self, event: Event) -> DispatchResult:
+        """Run the event's handlers synchronously (async ones via ``asyncio.run``)."""
+        handlers, handled = self._plan(event)
+        if not handlers:
+            logger.debug("no handler for %s", event.code)
+        errors: list[Exception] = []
+        for fn in handlers:
+            try:
+                call_sync(fn, event)
+            except Exception as exc:
+                self._deal_with(event, exc, fn)
+                errors.append(exc)
+        return DispatchResult(event, handled, tuple(handlers), tuple(errors))
+
+    def _deal_with(self, event: Event, exc: Exception, fn: Handler) -> None:
+        hooks = self._hooks()
+        if not hooks:
+            raise exc
+        for hook in hooks:
+            call_sync(hook, event, exc)  # a hook that raises propagates: not dealt with
+        logger.debug("error in %s for %s dealt with by on_error", _name(fn), event.code)
+
+    async def adispatch(self, event: Event, *, executor: Executor | None = None) -> DispatchResult:
+        """Run the event's handlers from async code.
+
+        Async handlers are awaited in the loop; sync ones run in ``executor`` (default:
+        ``asyncio.to_thread``'s pool) with the caller's context variables.
+        """
+        handlers, handled = self._plan(event)
+        errors: list[Exception] = []
+        for fn in handlers:
+            try:
+                await call_off_loop(fn, (event,), executor)
+            except Exception as exc:
+                await self._adeal_with(event, exc, fn, executor)
+                errors.append(exc)
+        return DispatchResult(event, handled, tuple(handlers), tuple(errors))
+
+    async def _adeal_with(
+        self, event: Event, exc: Exception, fn: Handler, executor: Executor | None
+    ) -> None:
+        hooks = self._hooks()
+        if not hooks:
+            raise exc
+        for hook in hooks:
+            await call_off_loop(hook, (event, exc), executor)
+        logger.debug("error in %s for %s dealt with by on_error", _name(fn), event.code)
+
+
+def _name(fn: Callable[..., object]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)

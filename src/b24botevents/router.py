@@ -75,7 +75,7 @@ class Router(TypedRegistration):
 
     def __init__(self, *, name: str | None = None) -> None:
         self.name = name or f"router-{id(self):x}"
-        self._plans: dict[str, tuple[int, list[Handler], bool]] = {}
+        self._plans: dict[str, tuple[int, tuple[Handler, ...], bool]] = {}
         self._handlers: dict[str, list[Handler]] = {}
         self._unknown: list[Handler] = []
         self._error_hooks: list[ErrorHook] = []
@@ -198,15 +198,15 @@ class Router(TypedRegistration):
             found.extend(router._handlers.get(key, ()))
         return found
 
-    def _plan(self, event: Event) -> tuple[list[Handler], bool]:
+    def _plan(self, event: Event) -> tuple[tuple[Handler, ...], bool]:
         """The handlers to run and whether they are the code's own (not ``on_unknown``)."""
         cached = self._plans.get(event.code)
         if cached is not None and cached[0] == Router._generation:
             return cached[1], cached[2]
-        handlers = self.handlers_for(event.code)
+        handlers = tuple(self.handlers_for(event.code))
         handled = bool(handlers)
         if not handled:
-            handlers = [fn for router in self._routers() for fn in router._unknown]
+            handlers = tuple(fn for router in self._routers() for fn in router._unknown)
         if len(self._plans) < 1024:  # codes come from the wire: bound the cache
             self._plans[event.code] = (Router._generation, handlers, handled)
         return handlers, handled
@@ -228,7 +228,7 @@ class Router(TypedRegistration):
             except Exception as exc:
                 self._deal_with(event, exc, fn)
                 errors.append(exc)
-        return DispatchResult(event, handled, tuple(handlers), tuple(errors))
+        return DispatchResult(event, handled, handlers, tuple(errors) if errors else ())
 
     def _deal_with(self, event: Event, exc: Exception, fn: Handler) -> None:
         hooks = self._hooks()
@@ -252,7 +252,7 @@ class Router(TypedRegistration):
             except Exception as exc:
                 await self._adeal_with(event, exc, fn, executor)
                 errors.append(exc)
-        return DispatchResult(event, handled, tuple(handlers), tuple(errors))
+        return DispatchResult(event, handled, handlers, tuple(errors) if errors else ())
 
     async def _adeal_with(
         self, event: Event, exc: Exception, fn: Handler, executor: Executor | None

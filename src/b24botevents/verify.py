@@ -78,7 +78,6 @@ class Envelope:
 
     def __init__(
         self,
-        *,
         code: str,
         member_id: str | None,
         domain: str | None,
@@ -86,6 +85,7 @@ class Envelope:
         has_auth: bool,
         ts: object = None,
     ) -> None:
+        # Positional: one is built per request, and keyword passing costs on this path.
         self.code = code
         self.member_id = member_id
         self.domain = domain
@@ -109,24 +109,18 @@ class Envelope:
 def read_envelope(tree: Mapping[str, Any]) -> Envelope:
     """Pick the verification fields out of a decoded tree, tolerating any shape."""
     code = tree.get("event")
+    code = code.upper() if isinstance(code, str) else ""
     auth = tree.get("auth")
     if not isinstance(auth, Mapping):
-        return Envelope(
-            code=code.upper() if isinstance(code, str) else "",
-            member_id=None,
-            domain=None,
-            token=None,
-            has_auth=False,
-            ts=tree.get("ts"),
-        )
+        return Envelope(code, None, None, None, False, tree.get("ts"))
     domain = _text(auth.get("domain"))
     return Envelope(
-        code=code.upper() if isinstance(code, str) else "",
-        member_id=_text(auth.get("member_id")),
-        domain=domain.lower() if domain else None,  # host names are case-insensitive
-        token=_text(auth.get("application_token")),
-        has_auth=True,
-        ts=tree.get("ts"),
+        code,
+        _text(auth.get("member_id")),
+        domain.lower() if domain else None,  # host names are case-insensitive
+        _text(auth.get("application_token")),
+        True,
+        tree.get("ts"),
     )
 
 
@@ -198,6 +192,11 @@ class Verifier:
         """Called after the handlers ran."""
 
 
+def _what(envelope: Envelope) -> str:
+    """The event and portal a refusal is about (never a secret); built only on failure."""
+    return f"{envelope.code or 'event'} from {envelope.portal}"
+
+
 def _require_token(envelope: Envelope) -> str:
     if not envelope.has_auth:
         raise VerificationFailed(f"{envelope.code or 'event'}: no auth block to verify")
@@ -260,17 +259,17 @@ class StoreVerifier(Verifier):
     def check(self, envelope: Envelope) -> Verdict:
         token = _require_token(envelope)
         keys = portal_keys(envelope)
-        what = f"{envelope.code or 'event'} from {envelope.portal}"
         if not keys:
-            raise VerificationFailed(f"{what}: auth has neither member_id nor domain")
+            raise VerificationFailed(f"{_what(envelope)}: auth has neither member_id nor domain")
         stored = self.store.get(keys[0])
         matches = stored is not None and _same_token(stored, token)
-        if envelope.code == INSTALL:
+        code = envelope.code
+        if code == INSTALL:
             if matches:
                 return Verdict(envelope, store_keys=keys)
             if stored is not None and not self.approval:
                 raise VerificationFailed(
-                    f"{what}: the portal is installed with another application_token"
+                    f"{_what(envelope)}: the portal is installed with another application_token"
                 )
             return Verdict(
                 envelope,
@@ -278,17 +277,17 @@ class StoreVerifier(Verifier):
                 replaces_token=stored is not None,
                 store_keys=keys,
             )
-        if envelope.code == UPDATE and not matches and self.approval:
+        if code == UPDATE and not matches and self.approval:
             return Verdict(
                 envelope, needs_approval=True, replaces_token=stored is not None, store_keys=keys
             )
         if stored is None:
-            raise VerificationFailed(f"{what}: unknown portal (no token stored)")
+            raise VerificationFailed(f"{_what(envelope)}: unknown portal (no token stored)")
         if not matches:
-            raise VerificationFailed(f"{what}: application_token does not match")
-        if envelope.code == UPDATE:
+            raise VerificationFailed(f"{_what(envelope)}: application_token does not match")
+        if code == UPDATE:
             return Verdict(envelope, store_keys=keys)
-        if envelope.code == UNINSTALL:
+        if code == UNINSTALL:
             return Verdict(envelope, delete_keys=keys)
         return Verdict(envelope)
 

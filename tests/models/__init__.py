@@ -1,0 +1,1 @@
+"""Tests of ``b24botevents.models``: model shape, secrets, doc examples, robustness."""

@@ -32,8 +32,7 @@ from b24botevents import (
 )
 from b24botevents.models import AppStatus
 from b24botevents.wire import encode_form, parse_form
-
-from .support import (
+from model_support import (
     envelope_example_names,
     example_json,
     example_text,

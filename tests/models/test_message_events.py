@@ -36,8 +36,7 @@ from b24botevents import (
 )
 from b24botevents.models import AppStatus, BotCredentials, ChatUser, Command, CommandCall
 from b24botevents.wire import encode_form
-
-from .support import SECRET_FIELDS, error_texts, example_json, leak_free
+from model_support import SECRET_FIELDS, error_texts, example_json, leak_free
 
 UTC = timezone.utc
 V2_AUTH = {

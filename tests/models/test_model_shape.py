@@ -62,54 +62,11 @@ from b24botevents.models import (
     MessageParams,
     User,
 )
+from model_support import events, walk_models
 
-from .support import events, walk_models
-
+#: Every attrs class ``b24botevents.models`` exports: events, their data and value classes.
 MODELS: list[type[Any]] = [
-    Event,
-    Auth,
-    Bot,
-    BotDeleteData,
-    BotDeleteEvent,
-    BotV2DeleteData,
-    BotV2DeleteEvent,
-    AppInstallData,
-    AppInstallEvent,
-    AppUpdateData,
-    AppUpdateEvent,
-    AppUninstallData,
-    AppUninstallEvent,
-    UnknownEvent,
-    BotCommandAddEvent,
-    BotCommandData,
-    BotCredentials,
-    BotJoinChatData,
-    BotJoinChatEvent,
-    BotMessageAddEvent,
-    BotMessageData,
-    BotMessageDeleteEvent,
-    BotMessageUpdateEvent,
-    BotV2CommandAddEvent,
-    BotV2CommandData,
-    BotV2ContextGetData,
-    BotV2ContextGetEvent,
-    BotV2JoinChatData,
-    BotV2JoinChatEvent,
-    BotV2MessageAddEvent,
-    BotV2MessageData,
-    BotV2MessageDeleteData,
-    BotV2MessageDeleteEvent,
-    BotV2MessageUpdateEvent,
-    BotV2ReactionChangeData,
-    BotV2ReactionChangeEvent,
-    Chat,
-    ChatUser,
-    Command,
-    CommandCall,
-    JoinChatParams,
-    Message,
-    MessageParams,
-    User,
+    getattr(models, name) for name in models.__all__ if attrs.has(getattr(models, name))
 ]
 
 _BOT = Bot(id=1, code="b")

@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 from b24botevents import B24EventError, Event, PayloadError, SchemaError, parse_event, to_dict
 from b24botevents.models import AppStatus
 from b24botevents.wire import encode_form
-
-from .support import (
+from model_support import (
     SECRET_FIELDS,
     envelope_example_names,
     error_texts,

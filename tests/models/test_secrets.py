@@ -12,8 +12,7 @@ from hypothesis import given
 from b24botevents import BotV2DeleteEvent, Event, UnknownEvent, parse_event, to_dict
 from b24botevents.models import Auth, Bot, BotV2DeleteData
 from b24botevents.wire import encode_form
-
-from .support import (
+from model_support import (
     ACCESS_TOKEN,
     ALL_TOKENS,
     APPLICATION_TOKEN,
@@ -247,6 +246,40 @@ def test_repr_of_a_built_unknown_event_masks_nested_tokens() -> None:
     )
     assert leak_free(repr(event))
     assert "visible-value" in repr(event)
+
+
+#: The portal's and the bot's tokens of the unknown v2 event below.
+UNKNOWN_APP_TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"
+UNKNOWN_BOT_TOKEN = "b07b07b07b07b07b07b07b07b07b07b0"
+
+
+def test_unknown_event_repr_masks_tokens_inside_data() -> None:
+    body = encode_form(
+        {
+            # A code without a model (v2 user events are not modelled): data stays free-form.
+            "event": "ONIMV2MESSAGEADD",
+            "data": {
+                "bot": {
+                    "id": 1,
+                    "code": "b",
+                    "auth": {
+                        "access_token": UNKNOWN_BOT_TOKEN,
+                        "application_token": UNKNOWN_APP_TOKEN,
+                    },
+                }
+            },
+            "auth": {"domain": "p.bitrix24.com", "application_token": UNKNOWN_APP_TOKEN},
+        }
+    )
+    event = parse_event(body)
+    assert isinstance(event, UnknownEvent)
+    shown = repr(event) + str(event)
+    assert UNKNOWN_BOT_TOKEN not in shown
+    assert UNKNOWN_APP_TOKEN not in shown
+    assert "'***'" in shown
+    assert (
+        event.data["bot"]["auth"]["access_token"] == UNKNOWN_BOT_TOKEN
+    )  # the value itself is kept
 
 
 def test_secret_fields_are_declared_masked_in_repr() -> None:

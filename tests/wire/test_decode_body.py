@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, parse_qsl
 import pytest
 from hypothesis import given, settings
 
+from b24botevents import parse_event
 from b24botevents.errors import LimitExceeded, PayloadError, UnsupportedContentType
 from b24botevents.limits import Limits
 from b24botevents.wire import (
@@ -122,6 +123,11 @@ def test_unsupported_content_type_message_is_bounded() -> None:
     with pytest.raises(UnsupportedContentType) as info:
         decode_body("a=1", content_type="text/" + "x" * 10_000)
     assert len(str(info.value)) < 300
+
+
+def test_a_content_type_that_is_not_text_is_unsupported() -> None:
+    with pytest.raises(UnsupportedContentType):
+        parse_event(b"event=ONX", content_type=5)  # type: ignore[arg-type]
 
 
 def test_media_type() -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .support import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 HEADER = "| body | size | parser | median per call | vs parse_qsl | calls per run |"
 BODIES = ("ONIMBOTDELETE", "ONIMBOTMESSAGEADD.group")

@@ -1,4 +1,4 @@
-"""Shared helpers for the model tests: doc examples, secret tokens and Hypothesis strategies.
+"""Shared helpers for the model and converter tests: doc examples, secret tokens, strategies.
 
 The strategies build *model instances* with realistic values (hex tokens, comma-free scope
 items, whole-second UTC datetimes in a sane range, statuses from ``AppStatus`` or odd codes),
@@ -10,7 +10,6 @@ from __future__ import annotations
 import string
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -72,7 +71,6 @@ from b24botevents.models import (
 EXAMPLES = spec_examples.EXAMPLES
 example_text = spec_examples.example_text
 example_json = spec_examples.example_json
-REPO = Path(__file__).resolve().parents[2]
 
 #: Distinctive secret values: long enough that a chance match in unrelated output is nil.
 ACCESS_TOKEN = "acc5ec4e7a11ce0ffee5ec4e7a11ce0ffee5ec4e7a11ce01"

@@ -25,8 +25,7 @@ from b24botevents import (
     parse_event,
 )
 from b24botevents.models import EVENT_TYPES
-
-from .helpers import (
+from dispatch_helpers import (
     DOMAIN,
     FORM,
     JSON,

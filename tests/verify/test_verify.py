@@ -25,8 +25,7 @@ from b24botevents import (
     TokenStore,
 )
 from b24botevents.convert import event_from_tree
-
-from .helpers import (
+from dispatch_helpers import (
     BOT_SECRET,
     DOMAIN,
     FORM,

@@ -20,8 +20,7 @@ from b24botevents import (
     parse_event,
 )
 from b24botevents.wire import encode_form
-
-from .support import (
+from model_support import (
     ACCESS_TOKEN,
     ALL_TOKENS,
     APPLICATION_TOKEN,
@@ -232,6 +231,24 @@ def test_error_messages_do_not_show_string_field_values() -> None:
             error = info.value
             assert error.path == "auth[" + path[1] + "]"
             assert leak_free(error_texts(error))
+
+
+#: A token sent where a block belongs (below): the error must not echo it.
+MISPLACED_SECRET = "5ec2e75ec2e75ec2e75ec2e75ec2e7aa"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f"event=ONIMBOTDELETE&data[BOT_ID]=1&data[BOT_CODE]=b&auth={MISPLACED_SECRET}",
+        f"event=ONIMBOTV2DELETE&data[bot][id]=1&data[bot][code]=b&data[bot][auth]={MISPLACED_SECRET}",
+    ],
+)
+def test_a_token_where_a_mapping_belongs_is_not_echoed(body: str) -> None:
+    with pytest.raises(SchemaError) as info:
+        parse_event(body)
+    assert "expected a mapping, got a str" in str(info.value)
+    assert MISPLACED_SECRET not in str(info.value)
 
 
 #: Fields whose values are not secrets; breaking them must not reveal the tokens elsewhere.

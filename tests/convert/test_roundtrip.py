@@ -26,8 +26,7 @@ from b24botevents import (
 )
 from b24botevents.models import AppUninstallData, Auth, Bot, BotDeleteData, BotV2DeleteData
 from b24botevents.wire import encode_form
-
-from .support import (
+from model_support import (
     auths,
     chat_bot_events,
     data_keys,

@@ -24,8 +24,7 @@ from b24botevents import (
     Router,
     parse_event,
 )
-
-from .helpers import (
+from dispatch_helpers import (
     FORM,
     PHP_BOT_DELETE,
     bot_delete_body,

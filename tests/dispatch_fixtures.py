@@ -1,6 +1,8 @@
-"""Fixtures for the dispatcher tests: real token stores of every kind, and both runners.
+"""Fixtures for the dispatcher, verification and dedup tests: real token stores, both runners.
 
-``redis_url`` and ``dead_url`` come from the root ``tests/conftest.py``.
+Each folder that needs them re-exports them from its ``conftest.py`` (``tests/dispatcher``,
+``tests/verify``, ``tests/dedup``). ``redis_url`` and ``dead_url`` come from the root
+``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ import pytest
 
 from b24botevents import Dispatcher, MemoryTokenStore, SQLiteTokenStore, TokenStore
 from b24botevents.stores import RedisTokenStore
-
-from .helpers import RUNNERS, Runner
+from dispatch_helpers import RUNNERS, Runner
 
 TOKEN_STORES = ["memory", "sqlite", "redis"]
 

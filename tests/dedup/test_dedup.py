@@ -31,8 +31,8 @@ from b24botevents import (
     SQLiteDedupStore,
 )
 from b24botevents.stores import RedisDedupStore
-
-from .helpers import (
+from b24botevents.wire import encode_form
+from dispatch_helpers import (
     FORM,
     MEMBER,
     TOKEN,
@@ -142,6 +142,17 @@ def test_the_access_token_is_not_part_of_the_identity(dedup_store: DedupStore) -
     tree["auth"]["access_token"] = "a-fresh-CANARY-access-token"
     assert dp.handle(form(tree), content_type=FORM).body == b"duplicate"
     assert counter.runs == 1
+
+
+def test_dedup_keys_a_portal_domain_case_insensitively() -> None:
+    def event(domain: str) -> str:
+        return encode_form(
+            {"event": "ONX", "ts": "1", "data": {"A": "1"}, "auth": {"domain": domain}}
+        )
+
+    dp = Dispatcher(verify=False, dedup=Deduplicator(MemoryDedupStore()))
+    assert dp.handle(event("P.Bitrix24.com")).body == b"ignored"
+    assert dp.handle(event("p.bitrix24.com")).body == b"duplicate"
 
 
 def test_a_handler_failure_releases_the_claim(dedup_store: DedupStore, run: Runner) -> None:

@@ -24,13 +24,13 @@ from b24botevents import (
     BotDeleteEvent,
     BotV2DeleteEvent,
     Event,
+    SchemaError,
     UnknownEvent,
     parse_event,
 )
 from b24botevents.models import AppStatus, Auth
 from b24botevents.wire import encode_form
-
-from .support import scope_items
+from model_support import scope_items
 
 UTC = timezone.utc
 MOMENT = datetime(2026, 2, 26, 7, 19, 23, tzinfo=UTC)
@@ -148,6 +148,17 @@ def test_integers(
         got = read(event, path)
         assert got == expected
         assert type(got) is int
+
+
+def test_integers_are_bounded_alike_on_both_wires() -> None:
+    too_big = 2**63
+    form = f"event=ONIMBOTDELETE&data[BOT_ID]={too_big}&data[BOT_CODE]=b"
+    tree = {"event": "ONIMBOTDELETE", "data": {"BOT_ID": too_big, "BOT_CODE": "b"}}
+    for body in (form, json.dumps(tree)):
+        with pytest.raises(SchemaError, match=r"data\[BOT_ID\]: expected an integer"):
+            parse_event(body)
+    largest = {"event": "ONIMBOTDELETE", "data": {"BOT_ID": 2**63 - 1, "BOT_CODE": "b"}}
+    assert parse_event(json.dumps(largest)).data.bot_id == 2**63 - 1  # type: ignore[attr-defined]
 
 
 BOOL_FIELDS: list[tuple[Callable[[], dict[str, Any]], Path]] = [
@@ -311,6 +322,13 @@ def test_unix_seconds_string_and_int_agree(seconds: int) -> None:
             assert event.ts == expected
 
 
+def test_an_iso_date_that_overflows_in_utc_gets_the_usual_reason() -> None:
+    with pytest.raises(SchemaError) as info:
+        parse_event({"event": "ONX", "ts": "9999-12-31T23:59:59-01:00"})
+    assert info.value.path == "ts"
+    assert info.value.reason.startswith("expected Unix seconds or an ISO-8601 date")
+
+
 @pytest.mark.parametrize(
     ("wire", "expected"),
     [
@@ -389,6 +407,13 @@ def test_unknown_event_with_empty_data(data: Any) -> None:
     event = parse_event({"event": "ONOFFLINEEVENT", "data": data})
     assert type(event) is UnknownEvent
     assert event.data == {}
+
+
+def test_an_unknown_event_with_scalar_data_is_not_an_error() -> None:
+    event = parse_event("event=ONX&data=abc")
+    assert isinstance(event, UnknownEvent)
+    assert event.data == {}
+    assert event.raw["data"] == "abc"
 
 
 def test_v2_envelope_with_only_domain_and_application_token() -> None:

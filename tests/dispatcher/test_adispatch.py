@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from b24botevents import (
+    AppInstallEvent,
+    AppUpdateEvent,
     BotDeleteEvent,
     Dispatcher,
     DispatchResult,
@@ -27,8 +29,8 @@ from b24botevents import (
     SQLiteTokenStore,
     parse_event,
 )
-
-from .helpers import (
+from b24botevents.wire import encode_form
+from dispatch_helpers import (
     FORM,
     MEMBER,
     PHP_BOT_DELETE,
@@ -256,6 +258,34 @@ def test_ahandle_keeps_blocking_store_calls_out_of_the_loop(tmp_path: Path) -> N
         assert statuses == [200, 200, 200]
         assert len(store.threads) >= 5  # get+set(s) at install, get, get+delete(s)
         assert loop_thread not in store.threads
+
+
+#: The token of the minimal install body below (no ts, a one-field ``data``).
+HOOK_INSTALL_TOKEN = "c0ffee00c0ffee00c0ffee00c0ffee00"
+
+
+def _minimal_install_body() -> str:
+    auth = {"member_id": "m-1", "domain": "p.bitrix24.com", "application_token": HOOK_INSTALL_TOKEN}
+    return encode_form({"event": "ONAPPINSTALL", "data": {"VERSION": "1"}, "auth": auth})
+
+
+def test_a_sync_approve_install_hook_runs_off_the_event_loop_thread() -> None:
+    seen: list[int] = []
+
+    def approve(event: AppInstallEvent | AppUpdateEvent, replaces_token: bool) -> bool:
+        seen.append(threading.get_ident())
+        return True
+
+    dp = Dispatcher(token_store=MemoryTokenStore(), approve_install=approve)
+
+    async def run() -> tuple[int, int]:
+        response = await dp.ahandle(_minimal_install_body())
+        return response.status, threading.get_ident()
+
+    status, loop_thread = asyncio.run(run())
+    assert status == 200
+    assert len(seen) == 1
+    assert seen[0] != loop_thread
 
 
 def test_async_on_error_hook_in_adispatch() -> None:

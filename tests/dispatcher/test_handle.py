@@ -27,8 +27,8 @@ from b24botevents import (
     TokenStore,
 )
 from b24botevents.stores import RedisDedupStore, RedisTokenStore
-
-from .helpers import (
+from b24botevents.wire import encode_form
+from dispatch_helpers import (
     ACCESS,
     CANARIES,
     FORM,
@@ -316,6 +316,14 @@ def test_no_content_type_anywhere_sniffs_form_and_json(run: Runner) -> None:
     assert run(dp, json.dumps(bot_delete_tree()), content_type=None, headers={}).status == 200
     assert len(seen) == 2
     assert seen[0] == seen[1]
+
+
+def test_an_empty_content_type_header_sniffs_like_a_missing_one() -> None:
+    dp = Dispatcher(verify=False)
+    body = encode_form({"event": "ONX", "data": {"A": "1"}})
+    assert dp.handle(body, content_type="").status == 200
+    assert dp.handle(body, headers={"Content-Type": " "}).status == 200
+    assert dp.handle('{"event": "ONX"}', content_type="").status == 200
 
 
 @pytest.mark.parametrize(

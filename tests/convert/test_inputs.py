@@ -12,8 +12,7 @@ from hypothesis import given
 
 from b24botevents import BotDeleteEvent, Event, parse_event, to_dict
 from b24botevents.wire import encode_form, parse_form
-
-from .support import (
+from model_support import (
     FakeQueryDict,
     envelope_example_names,
     events,

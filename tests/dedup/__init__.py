@@ -1,0 +1,1 @@
+"""Tests of ``b24botevents.dedup``: repeated deliveries run their handlers once."""

@@ -1,0 +1,1 @@
+"""Tests of ``b24botevents.dispatcher``: ``handle``/``ahandle``, async dispatch, properties."""

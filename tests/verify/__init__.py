@@ -1,0 +1,1 @@
+"""Tests of ``b24botevents.verify``: ``application_token`` checks in ``handle``/``ahandle``."""

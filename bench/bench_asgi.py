@@ -50,10 +50,10 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
-from b24botevents import BotDeleteEvent, Dispatcher, MemoryTokenStore  # noqa: E402
+from b24botevents import AnyBotDeleteEvent, Dispatcher, MemoryTokenStore  # noqa: E402
 from b24botevents.contrib.asgi import ASGIApp  # noqa: E402
 
-EXAMPLES = Path(os.environ.get("B24_EXAMPLES", "/work/shared/spec/examples"))
+EXAMPLES = Path(os.environ.get("B24_EXAMPLES") or ROOT / "tests" / "data" / "examples")
 BODY_FILE = EXAMPLES / "ONIMBOTDELETE.derived-http_build_query.txt"
 MEMBER_ID = "bac1cd5c8940947a75e0d71b1a84e348"
 TOKEN = "831c76b092f9f135d9b6b36c3a720757"
@@ -68,7 +68,7 @@ def make_b24_app() -> ASGIApp:
     dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER_ID}": TOKEN}))
 
     @dp.on_bot_delete
-    async def trivial(event: BotDeleteEvent) -> None:
+    async def trivial(event: AnyBotDeleteEvent) -> None:
         return None
 
     return ASGIApp(dp)

@@ -1,10 +1,9 @@
 """aiohttp adapter: ``setup(app, dp)`` mounts the dispatcher; ``make_handler(dp)`` is the handler.
 
-This module owns only the I/O between aiohttp and ``Dispatcher.ahandle``: answering 405
-to anything but POST, reading the raw body with ``request.content.iter_chunked`` while
-enforcing ``Dispatcher.max_body_bytes`` (a declared ``Content-Length`` over the limit is
-refused before anything is read; a chunked body stops at the first chunk past the limit),
-passing the content type, turning the core's ``Response`` into a ``web.Response``, and
+This module owns only the I/O between aiohttp and the flow in ``_flow.arespond``: where
+the method, the content type and the body chunks come from (``request.content``, read
+with ``iter_chunked`` within ``Dispatcher.max_body_bytes``; a ``ConnectionError`` means
+the client went away), turning the core's ``Response`` into a ``web.Response``, and
 waiting on application shutdown for handlers still running in background mode.
 
 aiohttp's own ``client_max_size`` only applies to ``request.read()``/``post()``, which
@@ -16,26 +15,18 @@ Needs the ``aiohttp`` extra: ``pip install 'b24botevents[aiohttp]'``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-
-try:
-    from aiohttp import hdrs, web
-except ImportError as exc:  # an optional extra: say which one to install
-    raise ImportError(
-        "b24botevents.contrib.aiohttp needs aiohttp: pip install 'b24botevents[aiohttp]'"
-    ) from exc
+from functools import partial
 
 from b24botevents.dispatcher import Dispatcher
-from b24botevents.response import (
-    Response,
-    body_incomplete,
-    method_not_allowed,
-    payload_too_large,
-)
+from b24botevents.response import Response
 
-__all__ = ["CHUNK_SIZE", "make_handler", "read_request_body", "setup"]
+from ._extras import needs_extra
+from ._flow import CHUNK_SIZE, arespond, read_chunks
 
-#: Bytes asked of the request stream at a time.
-CHUNK_SIZE = 64 * 1024
+with needs_extra(__name__, "aiohttp", "aiohttp"):
+    from aiohttp import hdrs, web
+
+__all__ = ["CHUNK_SIZE", "make_handler", "read_request_body", "setup", "to_aiohttp_response"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -49,20 +40,12 @@ async def read_request_body(
     otherwise reading stops at the first chunk that crosses the limit, so at most
     ``max_bytes + chunk_size`` bytes are taken from the stream.
     """
-    declared = request.content_length
-    if declared is not None and declared > max_bytes:
-        return None
-    parts: list[bytes] = []
-    received = 0
-    async for chunk in request.content.iter_chunked(chunk_size):
-        received += len(chunk)
-        if received > max_bytes:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
+    chunks = request.content.iter_chunked(chunk_size)
+    return await read_chunks(chunks, max_bytes, request.content_length)
 
 
-def _to_aiohttp(response: Response) -> web.Response:
+def to_aiohttp_response(response: Response) -> web.Response:
+    """A core ``Response`` as a ``web.Response`` (status, body and headers unchanged)."""
     return web.Response(status=response.status, body=response.body, headers=response.headers)
 
 
@@ -74,17 +57,14 @@ def make_handler(dp: Dispatcher, *, chunk_size: int = CHUNK_SIZE) -> Handler:
     """
 
     async def handle_bitrix24_event(request: web.Request) -> web.StreamResponse:
-        if request.method != hdrs.METH_POST:
-            return _to_aiohttp(method_not_allowed())
-        limit = dp.max_body_bytes
-        try:
-            body = await read_request_body(request, limit, chunk_size=chunk_size)
-        except ConnectionError:  # the client went away mid-body
-            return _to_aiohttp(body_incomplete())
-        if body is None:
-            return _to_aiohttp(payload_too_large(limit))
-        content_type = request.headers.get(hdrs.CONTENT_TYPE)
-        return _to_aiohttp(await dp.ahandle(body, content_type=content_type))
+        response = await arespond(
+            dp,
+            request.method,
+            partial(read_request_body, request, chunk_size=chunk_size),
+            request.headers.get(hdrs.CONTENT_TYPE),
+            cut_short=ConnectionError,  # how aiohttp reports a client gone mid-body
+        )
+        return to_aiohttp_response(response)
 
     return handle_bitrix24_event
 

@@ -1,20 +1,25 @@
-"""``ASGIApp``: the dispatcher as a plain ASGI 3 application, no framework needed."""
+"""``ASGIApp``: the dispatcher as a plain ASGI 3 application, no framework needed.
+
+This module owns the ASGI side only: the ASGI type aliases, where the method, headers and
+body chunks come from (``receive``; ``http.disconnect`` means the client went away), how a
+``Response`` goes out (``send_response``) and the lifespan protocol. The flow itself is
+``_flow.arespond``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, MutableMapping
+from contextlib import aclosing
+from functools import partial
 from typing import Any
 
 from b24botevents.dispatcher import Dispatcher
 from b24botevents.errors import IncompleteBody
-from b24botevents.response import (
-    Response,
-    body_incomplete,
-    method_not_allowed,
-    payload_too_large,
-)
+from b24botevents.response import Response
 
-__all__ = ["ASGIApp", "read_asgi_body"]
+from ._flow import arespond, declared_length, read_chunks
+
+__all__ = ["ASGIApp", "Message", "Receive", "Scope", "Send", "read_asgi_body", "send_response"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -29,6 +34,18 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+async def _body_chunks(receive: Receive) -> AsyncGenerator[bytes, None]:
+    """The ``http.request`` bodies until ``more_body`` is false; a disconnect first raises
+    ``IncompleteBody``."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise IncompleteBody("the client disconnected before the body ended")
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
 async def read_asgi_body(scope: Scope, receive: Receive, max_bytes: int) -> bytes | None:
     """Receive the request body, or None as soon as it is known to exceed ``max_bytes``.
 
@@ -36,23 +53,9 @@ async def read_asgi_body(scope: Scope, receive: Receive, max_bytes: int) -> byte
     otherwise receiving stops at the first chunk that crosses the limit. A client that
     disconnects first raises ``IncompleteBody``: a partial event is never dispatched.
     """
-    declared = _header(scope, b"content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        return None
-    parts: list[bytes] = []
-    received = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise IncompleteBody("the client disconnected before the body ended")
-        chunk = message.get("body", b"")
-        if chunk:
-            received += len(chunk)
-            if received > max_bytes:
-                return None
-            parts.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(parts)
+    length = declared_length(_header(scope, b"content-length"))
+    async with aclosing(_body_chunks(receive)) as chunks:
+        return await read_chunks(chunks, max_bytes, length)
 
 
 async def send_response(send: Send, response: Response) -> None:
@@ -88,17 +91,12 @@ class ASGIApp:
 
     async def respond(self, scope: Scope, receive: Receive) -> Response:
         """The ``Response`` for one ASGI HTTP request (for frameworks built on ASGI)."""
-        if scope.get("method", "GET").upper() != "POST":
-            return method_not_allowed()
-        limit = self.dispatcher.max_body_bytes
-        try:
-            body = await read_asgi_body(scope, receive, limit)
-        except IncompleteBody:
-            return body_incomplete()
-        if body is None:
-            return payload_too_large(limit)
-        content_type = _header(scope, b"content-type")
-        return await self.dispatcher.ahandle(body, content_type=content_type)
+        return await arespond(
+            self.dispatcher,
+            scope.get("method", "GET").upper(),
+            partial(read_asgi_body, scope, receive),
+            _header(scope, b"content-type"),
+        )
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

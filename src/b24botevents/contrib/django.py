@@ -1,9 +1,9 @@
 """Django adapter: ``make_view(dp)``, a csrf-exempt sync view around ``Dispatcher.handle``.
 
-This module owns only the Django plumbing: reading the raw body with the size limit
-enforced while reading (never through ``request.body`` or ``request.POST``, which buffer
-the whole body and apply Django's own ``DATA_UPLOAD_MAX_MEMORY_SIZE``), passing the content
-type, and turning a ``Response`` into an ``HttpResponse``. Django's async (ASGI) views are
+This module owns only the Django plumbing: which stream holds the raw body (never
+``request.body`` or ``request.POST``, which buffer the whole body and apply Django's own
+``DATA_UPLOAD_MAX_MEMORY_SIZE``), the content type, and turning a ``Response`` into an
+``HttpResponse``. The flow itself is ``_flow.respond``. Django's async (ASGI) views are
 out of scope: under ASGI the view still works, but Django has already received the whole
 body before any view runs.
 """
@@ -11,25 +11,19 @@ body before any view runs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-try:
+from b24botevents.dispatcher import Dispatcher
+from b24botevents.response import Response
+
+from ._extras import needs_extra
+from ._flow import respond
+from .wsgi import read_wsgi_body
+
+with needs_extra(__name__, "Django", "django"):
     from django.http import HttpRequest, HttpResponse
     from django.views.decorators.csrf import csrf_exempt
-except ImportError as exc:
-    raise ImportError(
-        "b24botevents.contrib.django needs Django: pip install 'b24botevents[django]'"
-    ) from exc
-
-from b24botevents.contrib.wsgi import read_wsgi_body
-from b24botevents.dispatcher import Dispatcher
-from b24botevents.errors import IncompleteBody
-from b24botevents.response import (
-    Response,
-    body_incomplete,
-    method_not_allowed,
-    payload_too_large,
-)
 
 __all__ = ["make_view", "read_django_body", "to_django_response"]
 
@@ -74,16 +68,13 @@ def make_view(dp: Dispatcher) -> Callable[[HttpRequest], HttpResponse]:
     """
 
     def b24botevents_view(request: HttpRequest) -> HttpResponse:
-        if request.method != "POST":
-            return to_django_response(method_not_allowed())
-        limit = dp.max_body_bytes
-        try:
-            body = read_django_body(request, limit)
-        except IncompleteBody:
-            return to_django_response(body_incomplete())
-        if body is None:
-            return to_django_response(payload_too_large(limit))
-        content_type = request.META.get("CONTENT_TYPE") or None
-        return to_django_response(dp.handle(body, content_type=content_type))
+        return to_django_response(
+            respond(
+                dp,
+                request.method or "",
+                partial(read_django_body, request),
+                request.META.get("CONTENT_TYPE") or None,
+            )
+        )
 
     return csrf_exempt(b24botevents_view)

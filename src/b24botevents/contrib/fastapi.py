@@ -1,12 +1,12 @@
 """FastAPI adapter: ``make_router(dp)`` and ``event_dependency(dp)``.
 
-This module owns only the I/O between FastAPI and ``Dispatcher.ahandle``: answering 405
-to anything but POST, reading the raw body from ``request.stream()`` while enforcing
-``Dispatcher.max_body_bytes`` (a declared ``content-length`` over the limit is refused
-before anything is read; an undeclared one stops at the first chunk past the limit),
-passing the content type, and turning the core's ``Response`` into a FastAPI one (or,
-for the dependency, the verified event into an endpoint argument and a refusal into an
-``HTTPException``). Decoding, verification and status codes are the core's.
+This module owns only the I/O between FastAPI and the flow in ``_flow.arespond``: routing
+every method to the core (so that its 405 answers all but POST), where the method, the
+content type and the body chunks come from (``request.stream()``, read within
+``Dispatcher.max_body_bytes``; ``ClientDisconnect`` means the client went away), and
+turning the core's ``Response`` into a FastAPI one (or, for the dependency, the verified
+event into an endpoint argument and a refusal into an ``HTTPException``). Decoding,
+verification and status codes are the core's.
 
 Needs the ``fastapi`` extra: ``pip install 'b24botevents[fastapi]'``.
 """
@@ -15,28 +15,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing, asynccontextmanager
+from functools import partial
 from typing import Any
 
-try:
+from b24botevents.dispatcher import Dispatcher
+from b24botevents.models import Event
+from b24botevents.response import Response, method_not_allowed
+
+from ._extras import needs_extra
+from ._flow import arespond, declared_length, read_chunks
+
+with needs_extra(__name__, "FastAPI", "fastapi"):
     from fastapi import APIRouter, HTTPException, Request
     from fastapi import Response as FastAPIResponse
     from starlette.requests import ClientDisconnect
     from starlette.types import Receive, Scope, Send
-except ImportError as exc:  # an optional extra: say which one to install
-    raise ImportError(
-        "b24botevents.contrib.fastapi needs FastAPI: pip install 'b24botevents[fastapi]'"
-    ) from exc
 
-from b24botevents.dispatcher import Dispatcher
-from b24botevents.models import Event
-from b24botevents.response import (
-    Response,
-    body_incomplete,
-    method_not_allowed,
-    payload_too_large,
-)
-
-__all__ = ["event_dependency", "make_router", "read_request_body"]
+__all__ = ["event_dependency", "make_router", "read_request_body", "to_fastapi_response"]
 
 
 async def read_request_body(request: Request, max_bytes: int) -> bytes | None:
@@ -47,35 +42,24 @@ async def read_request_body(request: Request, max_bytes: int) -> bytes | None:
     body is never buffered whole. Raises ``starlette.requests.ClientDisconnect`` when the
     client hangs up first.
     """
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        return None
-    parts: list[bytes] = []
-    received = 0
+    length = declared_length(request.headers.get("content-length"))
     async with aclosing(request.stream()) as chunks:
-        async for chunk in chunks:
-            received += len(chunk)
-            if received > max_bytes:
-                return None
-            parts.append(chunk)
-    return b"".join(parts)
+        return await read_chunks(chunks, max_bytes, length)
 
 
 async def _respond(dp: Dispatcher, request: Request) -> Response:
-    """The core's answer to one request: 405, 413, or whatever ``ahandle`` says."""
-    if request.method != "POST":
-        return method_not_allowed()
-    limit = dp.max_body_bytes
-    try:
-        body = await read_request_body(request, limit)
-    except ClientDisconnect:
-        return body_incomplete()
-    if body is None:
-        return payload_too_large(limit)
-    return await dp.ahandle(body, content_type=request.headers.get("content-type"))
+    """The core's answer to one request: 405, 413, 400, or whatever ``ahandle`` says."""
+    return await arespond(
+        dp,
+        request.method,
+        partial(read_request_body, request),
+        request.headers.get("content-type"),
+        cut_short=ClientDisconnect,
+    )
 
 
-def _to_fastapi(response: Response) -> FastAPIResponse:
+def to_fastapi_response(response: Response) -> FastAPIResponse:
+    """A core ``Response`` as a FastAPI one (status, body and headers unchanged)."""
     return FastAPIResponse(
         content=response.body, status_code=response.status, headers=dict(response.headers)
     )
@@ -86,7 +70,7 @@ class _RefuseMethod:
     (a request function would be routed for GET only)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _to_fastapi(method_not_allowed())(scope, receive, send)
+        await to_fastapi_response(method_not_allowed())(scope, receive, send)
 
 
 def make_router(dp: Dispatcher, *, path: str = "/", shutdown_timeout: float = 30.0) -> APIRouter:
@@ -106,7 +90,7 @@ def make_router(dp: Dispatcher, *, path: str = "/", shutdown_timeout: float = 30
     router = APIRouter(lifespan=lifespan)
 
     async def receive_bitrix24_event(request: Request) -> FastAPIResponse:
-        return _to_fastapi(await _respond(dp, request))
+        return to_fastapi_response(await _respond(dp, request))
 
     router.add_api_route(
         path,

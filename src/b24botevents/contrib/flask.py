@@ -1,32 +1,26 @@
 """Flask adapter: ``make_blueprint(dp)`` and ``view(dp)`` move bytes to ``Dispatcher.handle``.
 
 This module owns only the Flask plumbing: routing every method to one view (so that the
-core answers 405 with ``Allow: POST``, not Flask), reading the raw body from the WSGI
-stream with the size limit enforced while reading (``read_wsgi_body``; Flask never parses
-or buffers it: ``request.form``, ``request.data`` and ``MAX_CONTENT_LENGTH`` are not
-involved) and turning a ``Response`` into a ``flask.Response``.
+core answers 405 with ``Allow: POST``, not Flask), handing the WSGI stream to
+``read_wsgi_body`` (Flask never parses or buffers it: ``request.form``, ``request.data``
+and ``MAX_CONTENT_LENGTH`` are not involved) and turning a ``Response`` into a
+``flask.Response``. The flow itself is ``_flow.respond``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
-try:
-    import flask
-except ImportError as exc:
-    raise ImportError(
-        "b24botevents.contrib.flask needs Flask: pip install 'b24botevents[flask]'"
-    ) from exc
-
-from b24botevents.contrib.wsgi import read_wsgi_body
 from b24botevents.dispatcher import Dispatcher
-from b24botevents.errors import IncompleteBody
-from b24botevents.response import (
-    Response,
-    body_incomplete,
-    method_not_allowed,
-    payload_too_large,
-)
+from b24botevents.response import Response
+
+from ._extras import needs_extra
+from ._flow import respond
+from .wsgi import read_wsgi_body
+
+with needs_extra(__name__, "Flask", "flask"):
+    import flask
 
 __all__ = ["METHODS", "make_blueprint", "to_flask_response", "view"]
 
@@ -57,18 +51,14 @@ class _View:
         return to_flask_response(self.respond())
 
     def respond(self) -> Response:
-        request = flask.request
-        if request.method != "POST":
-            return method_not_allowed()
-        limit = self.dispatcher.max_body_bytes
-        try:
-            body = read_wsgi_body(request.environ, limit)
-        except IncompleteBody:
-            return body_incomplete()
-        if body is None:
-            return payload_too_large(limit)
-        content_type = request.environ.get("CONTENT_TYPE") or None
-        return self.dispatcher.handle(body, content_type=content_type)
+        """The core's ``Response`` to the current Flask request."""
+        environ = flask.request.environ
+        return respond(
+            self.dispatcher,
+            flask.request.method,
+            partial(read_wsgi_body, environ),
+            environ.get("CONTENT_TYPE") or None,
+        )
 
 
 def view(dp: Dispatcher, *, name: str = "b24botevents") -> Callable[..., flask.Response]:

@@ -1,22 +1,23 @@
-"""``WSGIApp``: the dispatcher as a plain WSGI application (PEP 3333), no framework needed."""
+"""``WSGIApp``: the dispatcher as a plain WSGI application (PEP 3333), no framework needed.
+
+This module owns the WSGI side only: where the method, the length and the body come from
+in the environ (``read_wsgi_body``, which Flask and Django reuse) and how a ``Response``
+goes out (``to_wsgi_response``, ``status_line``). The flow itself is ``_flow.respond``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from b24botevents.dispatcher import Dispatcher
-from b24botevents.errors import IncompleteBody
-from b24botevents.response import (
-    Response,
-    body_incomplete,
-    method_not_allowed,
-    payload_too_large,
-)
+from b24botevents.response import Response
 
-__all__ = ["WSGIApp", "read_wsgi_body"]
+from ._flow import declared_length, read_bounded, respond
 
-_CHUNK = 64 * 1024
+__all__ = ["WSGIApp", "read_wsgi_body", "status_line", "to_wsgi_response"]
+
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -36,6 +37,13 @@ def status_line(status: int) -> str:
     return f"{status} {_REASONS.get(status, 'Unknown')}"
 
 
+def to_wsgi_response(response: Response, start_response: StartResponse) -> Iterable[bytes]:
+    """Start a core ``Response`` (status line, headers, ``Content-Length``); the body."""
+    headers = [*response.headers, ("content-length", str(len(response.body)))]
+    start_response(status_line(response.status), headers)
+    return [response.body]
+
+
 def read_wsgi_body(environ: dict[str, Any], max_bytes: int) -> bytes | None:
     """Read the request body, or None as soon as it is known to exceed ``max_bytes``.
 
@@ -44,29 +52,12 @@ def read_wsgi_body(environ: dict[str, Any], max_bytes: int) -> bytes | None:
     length) at most ``max_bytes + 1`` are read. A stream that ends before its
     ``Content-Length`` raises ``IncompleteBody``: a partial event is never dispatched.
     """
-    declared = environ.get("CONTENT_LENGTH") or ""
-    length: int | None = int(declared) if declared.isdigit() else None
-    if length is not None and length > max_bytes:
-        return None
+    length = declared_length(environ.get("CONTENT_LENGTH"))
     if length is None and not environ.get("wsgi.input_terminated"):
         # No length and no chunking: HTTP/1.1 says there is no body, and on servers that
         # do not end the stream themselves (werkzeug's) reading would wait for the client.
         return b""
-    stream = environ["wsgi.input"]
-    budget = max_bytes + 1 if length is None else length
-    parts: list[bytes] = []
-    received = 0
-    while received < budget:
-        chunk = stream.read(min(_CHUNK, budget - received))
-        if not chunk:
-            break
-        parts.append(chunk)
-        received += len(chunk)
-    if received > max_bytes:
-        return None
-    if length is not None and received < length:
-        raise IncompleteBody(f"the body ended after {received} of {length} bytes")
-    return b"".join(parts)
+    return read_bounded(environ["wsgi.input"].read, max_bytes, length)
 
 
 class WSGIApp:
@@ -83,23 +74,16 @@ class WSGIApp:
         return f"WSGIApp({self.dispatcher!r})"
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        response = self.respond(environ)
-        headers = [*response.headers, ("content-length", str(len(response.body)))]
-        start_response(status_line(response.status), headers)
-        return [response.body]
+        return to_wsgi_response(self.respond(environ), start_response)
 
     def respond(self, environ: dict[str, Any]) -> Response:
         """The ``Response`` for one WSGI request (for frameworks built on WSGI)."""
-        if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
-            return method_not_allowed()
-        limit = self.dispatcher.max_body_bytes
-        try:
-            body = read_wsgi_body(environ, limit)
-        except IncompleteBody:
-            return body_incomplete()
-        if body is None:
-            return payload_too_large(limit)
-        return self.dispatcher.handle(body, content_type=environ.get("CONTENT_TYPE") or None)
+        return respond(
+            self.dispatcher,
+            environ.get("REQUEST_METHOD", "GET").upper(),
+            partial(read_wsgi_body, environ),
+            environ.get("CONTENT_TYPE") or None,
+        )
 
     def close(self, timeout: float | None = 30.0) -> bool:
         """Wait for background handlers (see ``Dispatcher.close``)."""

@@ -22,7 +22,8 @@ from werkzeug.serving import make_server
 from b24botevents import Dispatcher
 from b24botevents.contrib.flask import make_blueprint
 
-from .helpers import DOC_BODY, DOC_BOT_ID, FORM, Recorder
+from .bodies import DOC_BODY, DOC_BOT_ID, FORM
+from .recording import Recorder
 
 URL_PATH = "/b24/events"
 

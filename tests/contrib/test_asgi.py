@@ -1,4 +1,5 @@
-"""``ASGIApp`` lifespan: startup completes, shutdown waits for background handlers."""
+"""``ASGIApp`` specifics: the lifespan (startup completes, shutdown waits for background
+handlers) and a body cut short by a disconnect (answered 400, never dispatched)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import httpx
 from b24botevents import AnyBotDeleteEvent, Dispatcher
 from b24botevents.contrib.asgi import ASGIApp
 
-from .support import DOC_BODY, FORM, asgi_lifespan, form_body, token_store
+from .async_drivers import Message
+from .bodies import DOC_BODY, FORM, form_body
+from .recording import recording_dispatcher, token_store
+from .servers import asgi_lifespan
 
 
 def background_dispatcher(
@@ -80,3 +84,25 @@ def test_after_shutdown_events_are_handled_inline_not_dropped() -> None:
     response = asyncio.run(main())
     assert (response.status_code, response.text) == (200, "ok")
     assert log == ["handled 567"]
+
+
+def test_asgi_app_does_not_dispatch_a_body_cut_short_by_a_disconnect() -> None:
+    dp, seen = recording_dispatcher()
+    body = form_body(5) + b"&extra=1"  # a prefix of it is itself a complete event
+    messages: list[Message] = [
+        {"type": "http.request", "body": body[:-8], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"content-type", FORM.encode())]}
+    asyncio.run(ASGIApp(dp)(scope, receive, send))
+    assert sent[0]["status"] == 400
+    assert sent[1]["body"].startswith(b"bad request: the body ended")
+    assert seen.bot_ids == []

@@ -19,21 +19,10 @@ import pytest
 from b24botevents import AnyBotDeleteEvent, Dispatcher, Event
 from b24botevents.contrib.asgi import ASGIApp
 
-from .support import (
-    ASGI,
-    DOC_BODY,
-    FORM,
-    JSON,
-    WRONG_TOKEN_BODY,
-    CountingASGI,
-    fastapi_app,
-    form_body,
-    json_body,
-    recording_dispatcher,
-    stop_server,
-    token_store,
-    uvicorn_server,
-)
+from .async_drivers import ASGI, CountingASGI, fastapi_app
+from .bodies import DOC_BODY, FORM, JSON, WRONG_TOKEN_BODY, form_body, json_body
+from .recording import recording_dispatcher, token_store
+from .servers import stop_server, uvicorn_server
 
 APPS: dict[str, Callable[[Dispatcher], ASGI]] = {
     "asgi": ASGIApp,
@@ -163,6 +152,7 @@ def test_a_100_mb_streamed_body_is_refused_with_413_without_being_buffered(name:
     assert seen.bot_ids == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", APP_NAMES)
 @pytest.mark.usefixtures("fast_httpcore")
 def test_load_5000_distinct_events_50_concurrent_each_handled_once(name: str) -> None:

@@ -6,31 +6,25 @@ Flask view and the Django view (``django.test.Client`` with CSRF checks enforced
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 
-import flask
 import pytest
-from django.test import override_settings
 
 from b24botevents import Dispatcher, Limits
-from b24botevents.contrib.flask import make_blueprint
 
-from .conftest import Driver, make_driver
-from .helpers import (
-    CHUNK,
+from .bodies import (
     DOC_BODY,
     DOC_BOT_ID,
     FORM,
     JSON,
     MALFORMED,
     TEXT_PLAIN,
-    CountingStream,
-    Recorder,
-    bot_delete_body,
     doc_tree,
+    form_body,
 )
+from .recording import Recorder
+from .streams import CHUNK, CountingStream
+from .sync_drivers import Driver, make_driver
 
 HUNDRED_MB = 100 * 1024 * 1024
 
@@ -48,7 +42,7 @@ def test_response_headers_reach_the_client(driver: Driver) -> None:
 
 
 def test_wrong_token_is_403_and_runs_nothing(driver: Driver, recorder: Recorder) -> None:
-    answer = driver.post(bot_delete_body(1, token="0" * 32))
+    answer = driver.post(form_body(1, token="0" * 32))
     assert answer.status == 403
     assert answer.headers["content-type"] == TEXT_PLAIN
     assert "0" * 32 not in answer.text
@@ -186,69 +180,3 @@ def test_handler_error_without_hook_is_500(driver: Driver, dp: Dispatcher) -> No
     assert answer.status == 500
     assert answer.headers["content-type"] == TEXT_PLAIN
     assert "handler bug" not in answer.text
-
-
-# ---- framework specifics ---------------------------------------------------------------
-
-
-def test_flask_form_parsing_is_never_triggered(dp: Dispatcher, recorder: Recorder) -> None:
-    app = flask.Flask("strict_form_limits")
-    # Were request.form parsed, werkzeug would refuse this body with its own 413.
-    app.config["MAX_FORM_MEMORY_SIZE"] = 16
-    app.register_blueprint(make_blueprint(dp, url="/events"))
-    response = app.test_client().post("/events", data=DOC_BODY, content_type=FORM)
-    assert (response.status_code, response.get_data()) == (200, b"ok")
-    assert recorder.bot_ids == [DOC_BOT_ID]
-
-
-@pytest.mark.parametrize("url", ["/bitrix24", "/bitrix24/"])
-def test_flask_blueprint_prefix_answers_without_redirect(
-    dp: Dispatcher, recorder: Recorder, url: str
-) -> None:
-    app = flask.Flask("prefixed")
-    app.register_blueprint(make_blueprint(dp), url_prefix="/bitrix24")
-    response = app.test_client().post(url, data=DOC_BODY, content_type=FORM)
-    assert response.status_code == 200  # not a 308 to the slashed URL
-    assert recorder.bot_ids == [DOC_BOT_ID]
-
-
-def test_flask_blueprint_name_is_configurable(dp: Dispatcher) -> None:
-    app = flask.Flask("two_blueprints")
-    app.register_blueprint(make_blueprint(dp, url="/a", name="first"))
-    app.register_blueprint(make_blueprint(dp, url="/b", name="second"))
-    assert {rule.endpoint for rule in app.url_map.iter_rules()} >= {
-        "first.events",
-        "second.events",
-    }
-    client = app.test_client()
-    assert client.post("/a", data=DOC_BODY, content_type=FORM).status_code == 200
-    assert client.post("/b", data=DOC_BODY, content_type=FORM).status_code == 200
-
-
-@pytest.mark.usefixtures("django_urlconf")
-def test_django_upload_limits_do_not_apply(recorder: Recorder) -> None:
-    import django.test
-
-    # request.body / request.POST would refuse this body (RequestDataTooBig).
-    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=16, DATA_UPLOAD_MAX_NUMBER_FIELDS=2):
-        client = django.test.Client(enforce_csrf_checks=True)
-        response = client.generic("POST", "/b24/events", DOC_BODY, FORM)
-    assert (response.status_code, response.content) == (200, b"ok")
-    assert recorder.bot_ids == [DOC_BOT_ID]
-
-
-@pytest.mark.parametrize(
-    ("module", "framework", "extra"),
-    [
-        ("b24botevents.contrib.flask", "flask", "flask"),
-        ("b24botevents.contrib.django", "django", "django"),
-    ],
-)
-def test_missing_framework_names_the_extra(
-    monkeypatch: pytest.MonkeyPatch, module: str, framework: str, extra: str
-) -> None:
-    monkeypatch.delitem(sys.modules, module)
-    for name in [name for name in sys.modules if name.split(".")[0] == framework]:
-        monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError, match=rf"pip install 'b24botevents\[{extra}\]'"):
-        importlib.import_module(module)

@@ -1,117 +1,32 @@
-"""Shared helpers for the async adapter tests: bodies, dispatchers, drivers and servers.
+"""Drivers for the async adapter matrix: one request to one adapter through a real client.
 
 A *driver* sends one request to one adapter through a real client (or a scripted ASGI
 receive/send) and reports what came back and how many body bytes the application pulled,
-so that every adapter runs the same cases (``test_matrix.py``).
+so that every async adapter runs the same cases (``test_matrix_async.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, MutableMapping
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
-import uvicorn
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from aiohttp.typedefs import Handler
 from fastapi import FastAPI
 
-from b24botevents import Dispatcher, MemoryTokenStore
+from b24botevents import Dispatcher
 from b24botevents.contrib.aiohttp import CHUNK_SIZE, setup
 from b24botevents.contrib.asgi import ASGIApp
 from b24botevents.contrib.fastapi import make_router
-from b24botevents.models import Event
-from b24botevents.wire import encode_form
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = Path("/work/shared/spec/examples")
-DOC_BODY_FILE = EXAMPLES / "ONIMBOTDELETE.derived-http_build_query.txt"
-
-TOKEN = "831c76b092f9f135d9b6b36c3a720757"
-MEMBER_ID = "bac1cd5c8940947a75e0d71b1a84e348"
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
-
-#: The real PHP-built ONIMBOTDELETE body from the spec examples (bot 567).
-DOC_BODY = (
-    b"event=ONIMBOTDELETE&event_handler_id=439&data%5BBOT_ID%5D=567&data%5BBOT_CODE%5D=BOT"
-    b"&ts=1772090363&auth%5Baccess_token%5D=0b02a0690000071b0008440001b0007a16b39202c2490f015"
-    b"&auth%5Bexpires%5D=1772093963&auth%5Bexpires_in%5D=3600&auth%5Bscope%5D=imbot"
-    b"&auth%5Bdomain%5D=some-domain.bitrix24.com"
-    b"&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F&auth%5Bstatus%5D=F"
-    b"&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F"
-    b"&auth%5Bmember_id%5D=bac1cd5c8940947a75e0d71b1a84e348&auth%5Buser_id%5D=27"
-    b"&auth%5Bapplication_token%5D=831c76b092f9f135d9b6b36c3a720757"
-)
-WRONG_TOKEN_BODY = DOC_BODY.replace(TOKEN.encode(), b"0" * len(TOKEN))
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Any]
 Send = Callable[[Message], Any]
 ASGI = Callable[[Scope, Receive, Send], Any]
-
-
-def bot_delete_tree(bot_id: int, *, token: str = TOKEN) -> dict[str, Any]:
-    """An ONIMBOTDELETE envelope like the doc body's, for another bot id."""
-    return {
-        "event": "ONIMBOTDELETE",
-        "event_handler_id": "439",
-        "data": {"BOT_ID": str(bot_id), "BOT_CODE": f"bot{bot_id}"},
-        "ts": "1772090363",
-        "auth": {
-            "domain": "some-domain.bitrix24.com",
-            "member_id": MEMBER_ID,
-            "application_token": token,
-        },
-    }
-
-
-def form_body(bot_id: int, *, token: str = TOKEN) -> bytes:
-    return encode_form(bot_delete_tree(bot_id, token=token)).encode("ascii")
-
-
-def json_body(bot_id: int) -> bytes:
-    return json.dumps(bot_delete_tree(bot_id)).encode("utf-8")
-
-
-def token_store() -> MemoryTokenStore:
-    return MemoryTokenStore({f"member:{MEMBER_ID}": TOKEN})
-
-
-@dataclass
-class Seen:
-    """Bot ids the handlers saw (appended from any thread), and the threads they ran in."""
-
-    bot_ids: list[int] = field(default_factory=list)
-    threads: list[int] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, event: Event) -> None:
-        with self.lock:
-            self.bot_ids.append(getattr(event, "bot_id", -1))
-            self.threads.append(threading.get_ident())
-
-
-def recording_dispatcher(**kwargs: Any) -> tuple[Dispatcher, Seen]:
-    """A Dispatcher verifying against the doc token, with one async handler recording."""
-    kwargs.setdefault("token_store", token_store())
-    dp = Dispatcher(**kwargs)
-    seen = Seen()
-
-    @dp.on("ONIMBOTDELETE")
-    async def record(event: Event) -> None:
-        seen.add(event)
-
-    return dp, seen
 
 
 # ---- counting -------------------------------------------------------------------------
@@ -322,83 +237,3 @@ DRIVERS: dict[str, Callable[[Dispatcher], Driver]] = {
     "fastapi-httpx": lambda dp: HttpxASGIDriver(fastapi_app(dp)),
     "aiohttp": AiohttpDriver,
 }
-
-
-# ---- ASGI lifespan --------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def asgi_lifespan(app: ASGI) -> AsyncIterator[list[str]]:
-    """Run an ASGI app's lifespan: startup on enter, shutdown on exit.
-
-    Yields the list of lifespan messages the app sent, filled in as they arrive.
-    """
-    to_app: asyncio.Queue[Message] = asyncio.Queue()
-    from_app: asyncio.Queue[Message] = asyncio.Queue()
-    sent: list[str] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message["type"])
-        await from_app.put(message)
-
-    scope: Scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    task = asyncio.ensure_future(app(scope, to_app.get, send))
-    await to_app.put({"type": "lifespan.startup"})
-    started = await asyncio.wait_for(from_app.get(), 10)
-    assert started["type"] == "lifespan.startup.complete", started
-    try:
-        yield sent
-    finally:
-        await to_app.put({"type": "lifespan.shutdown"})
-        stopped = await asyncio.wait_for(from_app.get(), 30)
-        assert stopped["type"] == "lifespan.shutdown.complete", stopped
-        await asyncio.wait_for(task, 10)
-
-
-# ---- a real uvicorn server ------------------------------------------------------------
-
-
-@dataclass
-class Served:
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-
-@contextmanager
-def uvicorn_server(app: ASGI) -> Iterator[Served]:
-    """Serve ``app`` with a real uvicorn on 127.0.0.1 (a free port) in a thread.
-
-    On exit the server is asked to stop (unless the test already did) and joined.
-    """
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,  # the kernel picks a free port; read back once listening
-        log_level="warning",
-        lifespan="on",
-        ws="none",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped during startup"
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield Served(f"http://127.0.0.1:{port}", server, thread)
-    finally:
-        server.should_exit = True
-        thread.join(60)
-        assert not thread.is_alive(), "uvicorn did not stop"
-
-
-def stop_server(served: Served) -> None:
-    """Ask uvicorn to stop (lifespan shutdown included) and wait for its thread."""
-    served.server.should_exit = True
-    served.thread.join(60)
-    assert not served.thread.is_alive()

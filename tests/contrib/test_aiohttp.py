@@ -13,7 +13,9 @@ from multidict import CIMultiDict
 from b24botevents import AnyBotDeleteEvent, Dispatcher, Limits
 from b24botevents.contrib.aiohttp import CHUNK_SIZE, make_handler, setup
 
-from .support import DOC_BODY, FORM, Pulled, form_body, recording_dispatcher, token_store
+from .async_drivers import Pulled
+from .bodies import DOC_BODY, FORM, form_body
+from .recording import recording_dispatcher, token_store
 
 
 class ScriptedStream:

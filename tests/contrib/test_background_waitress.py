@@ -19,7 +19,8 @@ from b24botevents import AnyBotDeleteEvent, Dispatcher, Event
 from b24botevents.contrib.flask import make_blueprint
 from b24botevents.contrib.wsgi import WSGIApp
 
-from .helpers import FORM, TOKEN, bot_delete_body, waitress_server
+from .bodies import FORM, TOKEN, form_body
+from .servers import waitress_server
 
 MAX_IN_FLIGHT = 4
 URL_PATH = "/b24/events"
@@ -88,7 +89,7 @@ def client() -> httpx.Client:
 def test_the_answer_arrives_before_a_slow_handler_finishes(served: Served) -> None:
     served.handler.gated.add(1)
     with client() as http:
-        answer = post(http, served.url, bot_delete_body(1))
+        answer = post(http, served.url, form_body(1))
     assert (answer.status_code, answer.text) == (200, "accepted")
     assert served.handler.finished == []  # still waiting on the gate
     served.handler.gate.set()
@@ -100,9 +101,9 @@ def test_past_max_in_flight_events_run_inline_and_none_is_dropped(served: Served
     slow = list(range(1, MAX_IN_FLIGHT + 1))
     served.handler.gated.update(slow)
     with client() as http:
-        accepted = [post(http, served.url, bot_delete_body(n)) for n in slow]
+        accepted = [post(http, served.url, form_body(n)) for n in slow]
         # Every background slot is taken by a handler waiting on the gate.
-        inline = [post(http, served.url, bot_delete_body(n)) for n in (101, 102)]
+        inline = [post(http, served.url, form_body(n)) for n in (101, 102)]
         finished_before_release = list(served.handler.finished)
     assert [(r.status_code, r.text) for r in accepted] == [(200, "accepted")] * MAX_IN_FLIGHT
     assert [(r.status_code, r.text) for r in inline] == [(200, "ok")] * 2
@@ -116,7 +117,7 @@ def test_close_waits_for_in_flight_handlers(served: Served) -> None:
     slow = list(range(1, MAX_IN_FLIGHT + 1))
     served.handler.gated.update(slow)
     with client() as http:
-        answers = [post(http, served.url, bot_delete_body(n)) for n in slow]
+        answers = [post(http, served.url, form_body(n)) for n in slow]
     assert {r.text for r in answers} == {"accepted"}
     assert served.handler.finished == []
     opener = threading.Timer(0.3, served.handler.gate.set)
@@ -132,7 +133,7 @@ def test_close_waits_for_in_flight_handlers(served: Served) -> None:
 def test_events_after_close_run_inline(served: Served) -> None:
     assert served.close(timeout=10) is True
     with client() as http:
-        answer = post(http, served.url, bot_delete_body(7))
+        answer = post(http, served.url, form_body(7))
     assert (answer.status_code, answer.text) == (200, "ok")
     assert served.handler.finished == [7]
 
@@ -151,7 +152,7 @@ def test_a_background_error_reaches_on_error(served: Served) -> None:
         hooked.set()
 
     with client() as http:
-        answer = post(http, served.url, bot_delete_body(42))
+        answer = post(http, served.url, form_body(42))
     assert (answer.status_code, answer.text) == (200, "accepted")
     assert served.close(timeout=10) is True
     assert hooked.is_set()

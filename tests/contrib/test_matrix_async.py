@@ -15,19 +15,9 @@ import pytest
 
 from b24botevents import Limits
 
-from .support import (
-    DOC_BODY,
-    DOC_BODY_FILE,
-    DRIVERS,
-    FORM,
-    JSON,
-    WRONG_TOKEN_BODY,
-    Driver,
-    Reply,
-    form_body,
-    json_body,
-    recording_dispatcher,
-)
+from .async_drivers import DRIVERS, Driver, Reply
+from .bodies import DOC_BODY, DOC_BODY_FILE, FORM, JSON, WRONG_TOKEN_BODY, form_body, json_body
+from .recording import recording_dispatcher
 
 LIMIT = 4096
 DRIVER_NAMES = sorted(DRIVERS)

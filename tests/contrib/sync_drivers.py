@@ -1,45 +1,21 @@
-"""Shared fixtures: Django settings (configured once), a recording dispatcher, and one
-``Driver`` per adapter that posts through that framework's own test client."""
+"""Drivers for the sync adapter matrix: each adapter through its framework's own test
+client (werkzeug's for ``WSGIApp`` and Flask, ``django.test.Client`` for Django)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 import attrs
-import django
 import django.test
 import flask
-import pytest
 import werkzeug.test
-from django.conf import settings
-from django.urls import clear_url_caches, path
 
-from b24botevents import Dispatcher, Limits
-from b24botevents.contrib.django import make_view
+from b24botevents import Dispatcher
 from b24botevents.contrib.flask import make_blueprint, view
 from b24botevents.contrib.wsgi import WSGIApp
 
-from . import django_urls
-from .helpers import FORM, TOKEN, CountingStream, Recorder
-
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="b24botevents-tests-only",
-        ROOT_URLCONF=django_urls.__name__,
-        ALLOWED_HOSTS=["testserver", "127.0.0.1", "localhost"],
-        MIDDLEWARE=[
-            "django.middleware.security.SecurityMiddleware",
-            "django.middleware.common.CommonMiddleware",
-            "django.middleware.csrf.CsrfViewMiddleware",
-        ],
-        INSTALLED_APPS=[],
-        DATABASES={},
-        USE_TZ=True,
-        LOGGING_CONFIG=None,
-    )
-    django.setup()
+from .bodies import FORM
+from .streams import CountingStream
 
 PATH = "/b24/events"
 DRIVERS = ("wsgi", "flask-blueprint", "flask-view", "django")
@@ -159,42 +135,6 @@ class DjangoDriver:
         return self._answer(self.client.generic("POST", self.url, b"", **environ))
 
 
-@pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def limits() -> Limits | None:
-    """Override by parametrizing a test with ``limits``."""
-    return None
-
-
-@pytest.fixture
-def background() -> bool:
-    """Override by parametrizing a test with ``background``."""
-    return False
-
-
-@pytest.fixture
-def dp(recorder: Recorder, limits: Limits | None, background: bool) -> Iterator[Dispatcher]:
-    """A dispatcher with the documented token, recording every bot-delete event."""
-    dispatcher = Dispatcher(application_token=TOKEN, limits=limits, background=background)
-    dispatcher.on_bot_delete(recorder)
-    yield dispatcher
-    assert dispatcher.close(timeout=10)
-
-
-@pytest.fixture
-def django_urlconf(dp: Dispatcher) -> Iterator[None]:
-    """Route ``PATH`` to ``make_view(dp)`` in the test project's ROOT_URLCONF."""
-    django_urls.urlpatterns[:] = [path(PATH.lstrip("/"), make_view(dp))]
-    clear_url_caches()
-    yield
-    django_urls.urlpatterns.clear()
-    clear_url_caches()
-
-
 def make_driver(name: str, dp: Dispatcher) -> Driver:
     if name == "wsgi":
         return WerkzeugDriver(name, werkzeug.test.Client(WSGIApp(dp)))
@@ -209,12 +149,3 @@ def make_driver(name: str, dp: Dispatcher) -> Driver:
     if name == "django":
         return DjangoDriver(django.test.Client(enforce_csrf_checks=True))
     raise ValueError(name)
-
-
-@pytest.fixture(params=DRIVERS)
-def driver(request: pytest.FixtureRequest, dp: Dispatcher) -> Driver:
-    """Each adapter in turn, through its framework's own test client."""
-    name: str = request.param
-    if name == "django":
-        request.getfixturevalue("django_urlconf")
-    return make_driver(name, dp)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .support import REPO
+from .bodies import REPO
 
 HEADER = "| server | rps per round | median rps | µs per request | vs bare Starlette |"
 

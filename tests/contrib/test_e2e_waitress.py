@@ -25,19 +25,10 @@ from b24botevents import Dispatcher
 from b24botevents.contrib.flask import make_blueprint
 from b24botevents.contrib.wsgi import WSGIApp
 
-from .helpers import (
-    CHUNK,
-    DOC_BODY,
-    DOC_BOT_ID,
-    FORM,
-    MALFORMED,
-    TEXT_PLAIN,
-    CountingMiddleware,
-    Recorder,
-    WSGIApplication,
-    bot_delete_body,
-    waitress_server,
-)
+from .bodies import DOC_BODY, DOC_BOT_ID, FORM, MALFORMED, TEXT_PLAIN, form_body
+from .recording import Recorder
+from .servers import waitress_server
+from .streams import CHUNK, CountingMiddleware, WSGIApplication
 
 URL_PATH = "/b24/events"
 SLOW_BOT_ID = 999_999
@@ -81,7 +72,7 @@ def post(client: httpx.Client, url: str, body: bytes) -> httpx.Response:
 def test_events_are_handled_exactly_once(served: Served) -> None:
     with http_client() as client:
         first = post(client, served.url, DOC_BODY)
-        others = [post(client, served.url, bot_delete_body(n)) for n in (1, 2, 3)]
+        others = [post(client, served.url, form_body(n)) for n in (1, 2, 3)]
     assert (first.status_code, first.text) == (200, "ok")
     assert first.headers["content-type"] == TEXT_PLAIN
     assert [r.status_code for r in others] == [200, 200, 200]
@@ -90,7 +81,7 @@ def test_events_are_handled_exactly_once(served: Served) -> None:
 
 def test_wrong_token_is_403_and_runs_nothing(served: Served) -> None:
     with http_client() as client:
-        answer = post(client, served.url, bot_delete_body(1, token="f" * 32))
+        answer = post(client, served.url, form_body(1, token="f" * 32))
     assert answer.status_code == 403
     assert served.recorder.bot_ids == []
 
@@ -153,7 +144,7 @@ def test_a_slow_handler_does_not_block_other_requests(served: Served) -> None:
     lock = threading.Lock()
 
     def send(label: str, bot_id: int, client: httpx.Client) -> int:
-        status = post(client, served.url, bot_delete_body(bot_id)).status_code
+        status = post(client, served.url, form_body(bot_id)).status_code
         with lock:
             finished.append(label)
         return status
@@ -199,10 +190,11 @@ class ConnectionPerThread:
                 conn.close()
 
 
+@pytest.mark.slow
 def test_load_every_event_is_accepted_and_counted_once(
     served: Served, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bodies = [bot_delete_body(1000 + n) for n in range(LOAD_REQUESTS)]
+    bodies = [form_body(1000 + n) for n in range(LOAD_REQUESTS)]
     connections = ConnectionPerThread(served.url)
     started = time.monotonic()
     with ThreadPoolExecutor(LOAD_CONCURRENCY) as pool:

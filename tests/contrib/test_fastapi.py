@@ -22,19 +22,10 @@ from b24botevents import (
 )
 from b24botevents.contrib.fastapi import event_dependency, make_router
 
-from .support import (
-    DOC_BODY,
-    FORM,
-    MEMBER_ID,
-    TOKEN,
-    WRONG_TOKEN_BODY,
-    Message,
-    asgi_lifespan,
-    fastapi_app,
-    form_body,
-    recording_dispatcher,
-    token_store,
-)
+from .async_drivers import Message, fastapi_app
+from .bodies import DOC_BODY, FORM, MEMBER_ID, TOKEN, WRONG_TOKEN_BODY, form_body
+from .recording import recording_dispatcher, token_store
+from .servers import asgi_lifespan
 
 
 def user_app(dp: Dispatcher) -> tuple[FastAPI, list[Event]]:

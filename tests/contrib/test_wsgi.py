@@ -1,4 +1,5 @@
-"""A body shorter than its Content-Length is answered 400 and never dispatched (WSGI)."""
+"""``WSGIApp`` specifics: a body shorter than its Content-Length is answered 400 and
+never dispatched."""
 
 from __future__ import annotations
 

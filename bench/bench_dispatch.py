@@ -1,19 +1,21 @@
 """What the dispatcher costs over parsing: ``dp.handle(body)`` vs ``parse_event(body)``.
 
-On the ONIMBOTDELETE form body (the spec's PHP ``http_build_query`` rendering), times
+For the ONIMBOTDELETE body in four variants (``str`` and ``bytes``; the full ``auth``
+block Bitrix24 sends with a user's tokens, and the minimal one of an event fired by
+automation: portal fields and ``application_token`` only), times
 
 * ``parse_event(body, content_type=FORM)``: the floor, decoding and typing only;
 * ``dp.handle(body, content_type=FORM)`` with a ``MemoryTokenStore``;
 * ``dp.handle(body, content_type=FORM)`` with a ``SQLiteTokenStore`` (a file in a temp dir);
 
-each dispatcher verifying the token and running one trivial sync handler. The cases are
-measured in interleaved rounds (so drift hits all of them alike) and each reports the
-median per-call time over the rounds; the overhead is the median, over rounds, of the
-case's time relative to ``parse_event`` in the same round.
-Targets: memory <= 15 %, SQLite <= 40 %.
+each dispatcher verifying the token and running one trivial sync handler. The cases of a
+variant are measured in interleaved rounds (so drift hits all of them alike) and each
+reports the median per-call time over the rounds; the overhead is the median, over
+rounds, of the case's time relative to ``parse_event`` in the same round.
+Targets, on every variant: memory <= 15 %, SQLite <= 40 %.
 
     PYTHONPATH=src python bench/bench_dispatch.py            # full run
-    PYTHONPATH=src python bench/bench_dispatch.py --quick    # a ~2 s smoke run
+    PYTHONPATH=src python bench/bench_dispatch.py --quick    # a few-second smoke run
     PYTHONPATH=src python bench/bench_dispatch.py --profile  # cProfile of each handle()
 
 The script prints a Markdown table and the machine it ran on; it never fails on a missed
@@ -43,26 +45,40 @@ from b24botevents import (
     __version__,
     parse_event,
 )
+from b24botevents.testing import Portal, bot_delete_body
 
 FORM = "application/x-www-form-urlencoded"
-EXAMPLE = "ONIMBOTDELETE.derived-http_build_query.txt"
-MEMBER_KEY = "member:bac1cd5c8940947a75e0d71b1a84e348"
-TOKEN = "831c76b092f9f135d9b6b36c3a720757"
 TARGETS = {"memory": 15.0, "sqlite": 40.0}
-TABLE_HEADER = "| case | median per call | overhead vs parse_event | target |"
+TABLE_HEADER = "| body | case | median per call | overhead vs parse_event | target |"
 OVERHEAD_NOTE = (
     "overhead: the median over rounds of (case time / parse_event time in the same round)"
 )
+#: The docs' example portal and bot (ONIMBOTDELETE: bot 567, code BOT, user 27).
+PORTAL = Portal(
+    member_id="bac1cd5c8940947a75e0d71b1a84e348",
+    domain="some-domain.bitrix24.com",
+    application_token="831c76b092f9f135d9b6b36c3a720757",
+)
+MEMBER_KEY = f"member:{PORTAL.member_id}"
+TS = 1772090363
 
 
-def load_body() -> tuple[bytes, str]:
-    """The doc's ONIMBOTDELETE body, as PHP encodes it (kept in tests/data/examples)."""
-    path = Path(__file__).resolve().parents[1] / "tests" / "data" / "examples" / EXAMPLE
-    return path.read_bytes().strip(), str(path.relative_to(path.parents[3]))
+def bodies() -> dict[str, str | bytes]:
+    """The four variants: full or minimal auth, as text or as bytes."""
+    full = bot_delete_body(567, "BOT", portal=PORTAL, user_id=27, ts=TS, handler_id=439)
+    minimal = bot_delete_body(
+        567, "BOT", portal=PORTAL, with_user_tokens=False, ts=TS, handler_id=439
+    )
+    return {
+        "str, full auth": full,
+        "bytes, full auth": full.encode(),
+        "str, minimal auth": minimal,
+        "bytes, minimal auth": minimal.encode(),
+    }
 
 
 def make_dispatcher(store: TokenStore) -> Dispatcher:
-    store.set(MEMBER_KEY, TOKEN)
+    store.set(MEMBER_KEY, PORTAL.application_token)
     dp = Dispatcher(token_store=store)
 
     @dp.on("ONIMBOTDELETE")
@@ -131,36 +147,41 @@ def profile(name: str, fn: Callable[[], object], calls: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a ~2 s smoke run")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 151; quick 25)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few-second smoke run")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 101; quick 9)")
     parser.add_argument("--number", type=int, help="calls per round (default 200)")
     parser.add_argument("--profile", action="store_true", help="also cProfile each handle()")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (25 if args.quick else 151)
+    rounds = args.rounds or (9 if args.quick else 101)
     number = args.number or 200
 
-    body, source = load_body()
+    rows: list[tuple[str, str, float, float | None]] = []
     with tempfile.TemporaryDirectory(prefix="bench-dispatch-") as tmp:
         sqlite_store = SQLiteTokenStore(Path(tmp) / "tokens.db")
         try:
             memory_dp = make_dispatcher(MemoryTokenStore())
             sqlite_dp = make_dispatcher(sqlite_store)
-            event = parse_event(body, content_type=FORM)
-            assert isinstance(event, BotDeleteEvent), event
-            for dp in (memory_dp, sqlite_dp):
-                response = dp.handle(body, content_type=FORM)
-                assert (response.status, response.body) == (200, b"ok"), response
-            cases: dict[str, Callable[[], object]] = {
-                "parse_event": lambda: parse_event(body, content_type=FORM),
-                "memory": lambda: memory_dp.handle(body, content_type=FORM),
-                "sqlite": lambda: sqlite_dp.handle(body, content_type=FORM),
-            }
-            medians, ratios = measure(cases, rounds=rounds, number=number)
-            if args.profile:
-                calls = 2000 if args.quick else 20000
-                profile("handle, MemoryTokenStore", cases["memory"], calls)
-                profile("handle, SQLiteTokenStore", cases["sqlite"], calls)
+            for variant, body in bodies().items():
+                event = parse_event(body, content_type=FORM)
+                assert isinstance(event, BotDeleteEvent), event
+                for dp in (memory_dp, sqlite_dp):
+                    response = dp.handle(body, content_type=FORM)
+                    assert (response.status, response.body) == (200, b"ok"), response
+                cases: dict[str, Callable[[], object]] = {
+                    "parse_event": lambda body=body: parse_event(body, content_type=FORM),
+                    "memory": lambda body=body: memory_dp.handle(body, content_type=FORM),
+                    "sqlite": lambda body=body: sqlite_dp.handle(body, content_type=FORM),
+                }
+                medians, ratios = measure(cases, rounds=rounds, number=number)
+                for name, seconds in medians.items():
+                    rows.append(
+                        (variant, name, seconds, None if name == "parse_event" else ratios[name])
+                    )
+                if args.profile:
+                    calls = 2000 if args.quick else 20000
+                    profile(f"handle, MemoryTokenStore, {variant}", cases["memory"], calls)
+                    profile(f"handle, SQLiteTokenStore, {variant}", cases["sqlite"], calls)
         finally:
             sqlite_store.close()
 
@@ -169,22 +190,23 @@ def main(argv: list[str] | None = None) -> int:
         "memory": "`dp.handle(body)`, MemoryTokenStore",
         "sqlite": "`dp.handle(body)`, SQLiteTokenStore (file)",
     }
-    print(f"## bench_dispatch: ONIMBOTDELETE form body ({len(body)} bytes)\n")
+    print("## bench_dispatch: ONIMBOTDELETE form body\n")
     print(TABLE_HEADER)
-    print("|---|---:|---:|---:|")
-    for name, seconds in medians.items():
-        if name == "parse_event":
+    print("|---|---|---:|---:|---:|")
+    for variant, name, seconds, ratio in rows:
+        if ratio is None:
             overhead, target = "(baseline)", ""
         else:
-            percent = (ratios[name] - 1) * 100
+            percent = (ratio - 1) * 100
             met = "met" if percent <= TARGETS[name] else "MISSED"
             overhead, target = f"{percent:+.1f} %", f"<= {TARGETS[name]:.0f} % ({met})"
-        print(f"| {labels[name]} | {seconds * 1e6:.1f} µs | {overhead} | {target} |")
+        print(f"| {variant} | {labels[name]} | {seconds * 1e6:.1f} µs | {overhead} | {target} |")
     command = "python bench/bench_dispatch.py" + (" --quick" if args.quick else "")
     print()
     print(f"- command: `{command}`; {rounds} interleaved rounds x {number} calls, median")
     print(f"- {OVERHEAD_NOTE}")
-    print(f"- body: {source}")
+    sizes = ", ".join(f"{variant} {len(body)} B" for variant, body in bodies().items())
+    print(f"- bodies: the docs' ONIMBOTDELETE, built by b24botevents.testing ({sizes})")
     print(f"- machine: {usable_cpus()} usable CPUs (nproc), {cpu_model()}")
     print(
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "

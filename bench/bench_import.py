@@ -30,10 +30,7 @@ BODY_FILE = ROOT / "tests" / "data" / "examples" / "ONIMBOTDELETE.derived-http_b
 TARGET = 1.5
 
 _TIMED = (
-    "import time\n"
-    "start = time.perf_counter()\n"
-    "{statement}\n"
-    "print(time.perf_counter() - start)\n"
+    "import time\nstart = time.perf_counter()\n{statement}\nprint(time.perf_counter() - start)\n"
 )
 
 
@@ -43,8 +40,7 @@ def cases(body: str) -> dict[str, str]:
         "import": "import b24botevents",
         "first parse": f"import b24botevents\nb24botevents.parse_event({body!r})",
         "first handle": (
-            "import b24botevents\n"
-            f"b24botevents.Dispatcher(verify=False).handle({body!r})"
+            f"import b24botevents\nb24botevents.Dispatcher(verify=False).handle({body!r})"
         ),
     }
 

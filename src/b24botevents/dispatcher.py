@@ -141,7 +141,9 @@ class Dispatcher(Router):
         self, body: Any, content_type: str | None, headers: Mapping[str, str] | None
     ) -> tuple[Event, Verdict]:
         """Everything before the handlers: decode, verify, build, approve, store, dedup."""
-        tree = self._decode(body, content_type, headers)
+        if content_type is None and headers:
+            content_type = _header(headers, "content-type")
+        tree = to_tree(body, content_type=content_type, limits=self.limits)
         verdict = self.verifier.check(read_envelope(tree))
         if self.max_age is not None:
             check_age(verdict.envelope, self.max_age)
@@ -151,7 +153,8 @@ class Dispatcher(Router):
             _refused_by_hook(
                 verdict, call_sync(self.approve_install, event, verdict.replaces_token)
             )
-        self.verifier.before(verdict)
+        if verdict.effects:
+            self.verifier.before(verdict)
         if self.dedup is not None and not self.dedup.claim(event):
             raise _Refused(DUPLICATE)
         return event, verdict
@@ -166,7 +169,8 @@ class Dispatcher(Router):
                     self.dedup.release(event)  # so that a resend runs again
                 raise
             finally:
-                self.verifier.after(verdict)
+                if verdict.effects:
+                    self.verifier.after(verdict)
         except Exception as exc:
             return failed(exc, event.code)
         return handled(result)
@@ -219,7 +223,8 @@ class Dispatcher(Router):
                 self.approve_install, (event, verdict.replaces_token), self.executor
             )
             _refused_by_hook(verdict, approved)
-        await self._store_call(verifier.blocking, verifier.before, verdict)
+        if verdict.effects:
+            await self._store_call(verifier.blocking, verifier.before, verdict)
         dedup = self.dedup
         if dedup is not None and not await self._store_call(dedup.blocking, dedup.claim, event):
             raise _Refused(DUPLICATE)
@@ -239,7 +244,8 @@ class Dispatcher(Router):
                     await self._store_call(dedup.blocking, dedup.release, event)
                 raise
             finally:
-                await self._store_call(self.verifier.blocking, self.verifier.after, verdict)
+                if verdict.effects:
+                    await self._store_call(self.verifier.blocking, self.verifier.after, verdict)
         except Exception as exc:
             return failed(exc, event.code)
         return handled(result)

@@ -17,6 +17,7 @@ Internal module: import these names from ``b24botevents``.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
@@ -24,7 +25,7 @@ from typing import Any, ClassVar, TypeVar
 
 import attrs
 
-from ._concurrency import call_off_loop, call_sync
+from ._concurrency import call_off_loop, call_sync, run_coroutine
 from ._registration import (
     AnyBotDeleteEventHandler,
     AnyCommandEventHandler,
@@ -218,13 +219,20 @@ class Router(TypedRegistration):
 
     def dispatch(self, event: Event) -> DispatchResult:
         """Run the event's handlers synchronously (async ones via ``asyncio.run``)."""
-        handlers, handled = self._plan(event)
+        # The plan cache is read inline: this runs for every event.
+        cached = self._plans.get(event.code)
+        if cached is not None and cached[0] == Router._generation:
+            handlers, handled = cached[1], cached[2]
+        else:
+            handlers, handled = self._plan(event)
         if not handlers:
             logger.debug("no handler for %s", event.code)
         errors: list[Exception] = []
         for fn in handlers:
             try:
-                call_sync(fn, event)
+                outcome = fn(event)
+                if outcome is not None and inspect.isawaitable(outcome):
+                    run_coroutine(outcome)
             except Exception as exc:
                 self._deal_with(event, exc, fn)
                 errors.append(exc)

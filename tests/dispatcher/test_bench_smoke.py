@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "bench_dispatch.py"
-HEADER = "| case | median per call | overhead vs parse_event | target |"
+HEADER = "| body | case | median per call | overhead vs parse_event | target |"
+VARIANTS = ["str, full auth", "bytes, full auth", "str, minimal auth", "bytes, minimal auth"]
 
 
 def test_bench_quick_runs_and_prints_the_table() -> None:
@@ -30,11 +31,15 @@ def test_bench_quick_runs_and_prints_the_table() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert HEADER in lines
-    rows = lines[lines.index(HEADER) + 2 : lines.index(HEADER) + 5]
-    assert [row.split("|")[1].strip() for row in rows] == [
+    rows = lines[lines.index(HEADER) + 2 : lines.index(HEADER) + 2 + 3 * len(VARIANTS)]
+    cases = [
         "`parse_event(body)`",
         "`dp.handle(body)`, MemoryTokenStore",
         "`dp.handle(body)`, SQLiteTokenStore (file)",
+    ]
+    # Every variant of the body, each with its baseline and both stores.
+    assert [(row.split("|")[1].strip(), row.split("|")[2].strip()) for row in rows] == [
+        (variant, case) for variant in VARIANTS for case in cases
     ]
     assert all(" µs " in row for row in rows)
     assert any(line.startswith("- machine: ") for line in lines)

@@ -37,7 +37,8 @@ class MemoryTokenStore:
                 self._tokens[check_key(portal, "portal")] = check_token(token)
 
     def get(self, portal: str) -> str | None:
-        check_key(portal, "portal")
+        if type(portal) is not str or not portal:  # the common case skips the call
+            check_key(portal, "portal")
         return self._tokens.get(portal)  # one dict lookup is atomic; writers hold the lock
 
     def set(self, portal: str, token: str) -> None:

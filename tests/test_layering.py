@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("wire",),
     ("models",),
     ("convert", "parse"),
-    ("stores", "verify", "dedup"),
+    ("envelope", "stores", "verify", "dedup"),
     ("_registration", "router"),
     ("response", "_background"),
     ("dispatcher",),

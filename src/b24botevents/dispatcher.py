@@ -27,7 +27,7 @@ from .models import Event
 from .response import ACCEPTED, DUPLICATE, Response, failed, handled
 from .router import Router
 from .stores import TokenStore
-from .verify import ApproveInstall, Verdict, check_age, make_verifier, read_envelope
+from .verify import ApproveInstall, Envelope, Verdict, check_age, make_verifier, read_envelope
 from .wire import to_tree
 
 logger = logging.getLogger("b24botevents")
@@ -50,10 +50,10 @@ class _Refused(Exception):
         self.response = response
 
 
-def _refused_by_hook(verdict: Verdict, approved: object) -> None:
+def _refused_by_hook(envelope: Envelope, approved: object) -> None:
     if approved is not True:
         raise VerificationFailed(
-            f"{verdict.envelope.code} from {verdict.envelope.portal}: refused by approve_install"
+            f"{envelope.code} from {envelope.portal}: refused by approve_install"
         )
 
 
@@ -144,15 +144,15 @@ class Dispatcher(Router):
         if content_type is None and headers:
             content_type = _header(headers, "content-type")
         tree = to_tree(body, content_type=content_type, limits=self.limits)
-        verdict = self.verifier.check(read_envelope(tree))
+        envelope = read_envelope(tree)
+        verdict = self.verifier.check(envelope)
         if self.max_age is not None:
-            check_age(verdict.envelope, self.max_age)
+            check_age(envelope, self.max_age)
         event = event_from_tree(tree)
         if verdict.needs_approval:
             assert self.approve_install is not None
-            _refused_by_hook(
-                verdict, call_sync(self.approve_install, event, verdict.replaces_token)
-            )
+            approved = call_sync(self.approve_install, event, verdict.replaces_token)
+            _refused_by_hook(envelope, approved)
         if verdict.effects:
             self.verifier.before(verdict)
         if self.dedup is not None and not self.dedup.claim(event):
@@ -212,9 +212,10 @@ class Dispatcher(Router):
     ) -> tuple[Event, Verdict]:
         verifier = self.verifier
         tree = self._decode(body, content_type, headers)
-        verdict = await self._store_call(verifier.blocking, verifier.check, read_envelope(tree))
+        envelope = read_envelope(tree)
+        verdict = await self._store_call(verifier.blocking, verifier.check, envelope)
         if self.max_age is not None:
-            check_age(verdict.envelope, self.max_age)
+            check_age(envelope, self.max_age)
         event = event_from_tree(tree)
         if verdict.needs_approval:
             assert self.approve_install is not None
@@ -222,7 +223,7 @@ class Dispatcher(Router):
             approved = await call_off_loop(
                 self.approve_install, (event, verdict.replaces_token), self.executor
             )
-            _refused_by_hook(verdict, approved)
+            _refused_by_hook(envelope, approved)
         if verdict.effects:
             await self._store_call(verifier.blocking, verifier.before, verdict)
         dedup = self.dedup

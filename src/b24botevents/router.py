@@ -227,7 +227,7 @@ class Router(TypedRegistration):
             handlers, handled = self._plan(event)
         if not handlers:
             logger.debug("no handler for %s", event.code)
-        errors: list[Exception] = []
+        errors: list[Exception] | None = None  # made on the first error only
         for fn in handlers:
             try:
                 outcome = fn(event)
@@ -235,7 +235,7 @@ class Router(TypedRegistration):
                     run_coroutine(outcome)
             except Exception as exc:
                 self._deal_with(event, exc, fn)
-                errors.append(exc)
+                errors = [*(errors or ()), exc]
         return DispatchResult(event, handled, handlers, tuple(errors) if errors else ())
 
     def _deal_with(self, event: Event, exc: Exception, fn: Handler) -> None:

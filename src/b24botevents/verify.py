@@ -22,17 +22,15 @@ optional replay window, on the envelope too. Portals are keyed by ``member_id``,
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
 
-from ._redact import mask_repr
-from .convert.scalars import envelope_time
+from .envelope import Envelope, check_age, read_envelope
 from .errors import VerificationFailed
 from .models import AppInstallEvent, AppUpdateEvent
 from .stores import TokenStore
 
 __all__ = [
+    "ACCEPT",
     "INSTALL",
     "UNINSTALL",
     "UPDATE",
@@ -58,80 +56,6 @@ _LIFECYCLE = frozenset({INSTALL, UPDATE, UNINSTALL})
 #: before a token is stored on ONAPPINSTALL (first install, or a different token) and on
 #: ONAPPUPDATE with a token that differs from the stored one. False refuses (403).
 ApproveInstall = Callable[[AppInstallEvent | AppUpdateEvent, bool], bool | Awaitable[bool]]
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):  # JSON member ids
-        return str(value)
-    return None
-
-
-class Envelope:
-    """What verification reads from a decoded body: code, portal and token.
-
-    A plain slotted class rather than an attrs one: one is built per request, and this is
-    the hot path (see ``bench/bench_dispatch.py``).
-    """
-
-    __slots__ = ("code", "domain", "has_auth", "member_id", "token", "ts")
-
-    def __init__(
-        self,
-        code: str,
-        member_id: str | None,
-        domain: str | None,
-        token: str | None,
-        has_auth: bool,
-        ts: object = None,
-    ) -> None:
-        # Positional: one is built per request, and keyword passing costs on this path.
-        self.code = code
-        self.member_id = member_id
-        self.domain = domain
-        self.token = token
-        self.has_auth = has_auth
-        #: ``ts`` as decoded (text in a form body, a number in JSON); see ``check_age``.
-        self.ts = ts
-
-    def __repr__(self) -> str:
-        return (
-            f"Envelope(code={self.code!r}, member_id={self.member_id!r}, "
-            f"domain={self.domain!r}, token={mask_repr(self.token)}, has_auth={self.has_auth})"
-        )
-
-    @property
-    def portal(self) -> str:
-        """A name for the portal in log lines and messages (never a secret)."""
-        return self.member_id or self.domain or "unknown portal"
-
-
-def read_envelope(tree: Mapping[str, Any]) -> Envelope:
-    """Pick the verification fields out of a decoded tree, tolerating any shape."""
-    code = tree.get("event")
-    code = code.upper() if type(code) is str else ""
-    auth = tree.get("auth")
-    # `type(...) is` first: every request passes here, and an ABC isinstance is slow.
-    if type(auth) is not dict and not isinstance(auth, Mapping):
-        return Envelope(code, None, None, None, False, tree.get("ts"))
-    member_id = auth.get("member_id")
-    if type(member_id) is not str or not member_id:
-        member_id = _text(member_id)
-    domain = auth.get("domain")
-    if type(domain) is not str or not domain:
-        domain = _text(domain)
-    token = auth.get("application_token")
-    if type(token) is not str or not token:
-        token = _text(token)
-    return Envelope(
-        code,
-        member_id,
-        domain.lower() if domain else None,  # host names are case-insensitive
-        token,
-        True,
-        tree.get("ts"),
-    )
 
 
 def portal_keys(envelope: Envelope) -> tuple[str, ...]:
@@ -174,7 +98,7 @@ class Verdict:
 
     def __init__(
         self,
-        envelope: Envelope,
+        envelope: Envelope | None,
         *,
         needs_approval: bool = False,
         replaces_token: bool = False,
@@ -195,6 +119,11 @@ class Verdict:
             f"replaces_token={self.replaces_token}, store_keys={self.store_keys!r}, "
             f"delete_keys={self.delete_keys!r})"
         )
+
+
+#: The verdict of an ordinary accepted event: nothing to approve, store or delete. Shared,
+#: so accepting an event allocates nothing (it needs nothing from the envelope either).
+ACCEPT = Verdict(None)
 
 
 class Verifier:
@@ -232,7 +161,7 @@ class NoVerifier(Verifier):
     """Accepts everything: what ``verify=False`` asks for."""
 
     def check(self, envelope: Envelope) -> Verdict:
-        return Verdict(envelope)
+        return ACCEPT
 
     def __repr__(self) -> str:
         return "NoVerifier()"
@@ -260,7 +189,7 @@ class StaticVerifier(Verifier):
                 f"{envelope.code or 'event'} from {envelope.portal}: "
                 "application_token does not match"
             )
-        return Verdict(envelope)
+        return ACCEPT
 
 
 class StoreVerifier(Verifier):
@@ -296,7 +225,7 @@ class StoreVerifier(Verifier):
         matches = stored is not None and _same_token(stored, token)
         if code not in _LIFECYCLE:
             if matches:
-                return Verdict(envelope)
+                return ACCEPT
             if stored is None:
                 raise VerificationFailed(f"{_what(envelope)}: unknown portal (no token stored)")
             raise VerificationFailed(f"{_what(envelope)}: application_token does not match")
@@ -327,7 +256,7 @@ class StoreVerifier(Verifier):
         return Verdict(envelope, delete_keys=keys)  # UNINSTALL
 
     def before(self, verdict: Verdict) -> None:
-        token = verdict.envelope.token
+        token = verdict.envelope.token if verdict.envelope is not None else None
         if token is not None:
             for key in verdict.store_keys:
                 self.store.set(key, token)
@@ -335,27 +264,6 @@ class StoreVerifier(Verifier):
     def after(self, verdict: Verdict) -> None:
         for key in verdict.delete_keys:
             self.store.delete(key)
-
-
-def check_age(envelope: Envelope, max_age: timedelta, *, now: datetime | None = None) -> None:
-    """Refuse an event whose ``ts`` is missing, unreadable or further than ``max_age`` from now.
-
-    Read from the envelope, like the token: a replayed body is refused before anything
-    is built from it.
-    """
-    what = envelope.code or "event"
-    try:
-        sent = envelope_time(envelope.ts)
-    except ValueError:
-        sent = None
-    if sent is None:
-        raise VerificationFailed(f"{what}: no usable ts, and a max_age is configured")
-    now = now or datetime.now(timezone.utc)
-    if abs(now - sent) > max_age:
-        raise VerificationFailed(
-            f"{what}: ts is {abs(now - sent).total_seconds():.0f}s away from now, "
-            f"more than max_age={max_age.total_seconds():.0f}s"
-        )
 
 
 def make_verifier(

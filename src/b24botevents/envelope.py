@@ -1,0 +1,111 @@
+"""Internal: what verification reads from a decoded body, before any model is built.
+
+``read_envelope`` picks the event code, the portal (``member_id``, ``domain``), the
+``application_token`` and ``ts`` out of a tree of any shape; ``check_age`` is the optional
+replay window on that ``ts``. Import these from ``b24botevents.verify``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ._redact import mask_repr
+from .convert.scalars import envelope_time
+from .errors import VerificationFailed
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):  # JSON member ids
+        return str(value)
+    return None
+
+
+class Envelope:
+    """What verification reads from a decoded body: code, portal and token.
+
+    A plain slotted class rather than an attrs one: one is built per request, and this is
+    the hot path (see ``bench/bench_dispatch.py``).
+    """
+
+    __slots__ = ("code", "domain", "has_auth", "member_id", "token", "ts")
+
+    def __init__(
+        self,
+        code: str,
+        member_id: str | None,
+        domain: str | None,
+        token: str | None,
+        has_auth: bool,
+        ts: object = None,
+    ) -> None:
+        # Positional: one is built per request, and keyword passing costs on this path.
+        self.code = code
+        self.member_id = member_id
+        self.domain = domain
+        self.token = token
+        self.has_auth = has_auth
+        #: ``ts`` as decoded (text in a form body, a number in JSON); see ``check_age``.
+        self.ts = ts
+
+    def __repr__(self) -> str:
+        return (
+            f"Envelope(code={self.code!r}, member_id={self.member_id!r}, "
+            f"domain={self.domain!r}, token={mask_repr(self.token)}, has_auth={self.has_auth})"
+        )
+
+    @property
+    def portal(self) -> str:
+        """A name for the portal in log lines and messages (never a secret)."""
+        return self.member_id or self.domain or "unknown portal"
+
+
+def read_envelope(tree: Mapping[str, Any]) -> Envelope:
+    """Pick the verification fields out of a decoded tree, tolerating any shape."""
+    code = tree.get("event")
+    code = code.upper() if type(code) is str else ""
+    auth = tree.get("auth")
+    # `type(...) is` first: every request passes here, and an ABC isinstance is slow.
+    if type(auth) is not dict and not isinstance(auth, Mapping):
+        return Envelope(code, None, None, None, False, tree.get("ts"))
+    member_id = auth.get("member_id")
+    if type(member_id) is not str or not member_id:
+        member_id = _text(member_id)
+    domain = auth.get("domain")
+    if type(domain) is not str or not domain:
+        domain = _text(domain)
+    token = auth.get("application_token")
+    if type(token) is not str or not token:
+        token = _text(token)
+    return Envelope(
+        code,
+        member_id,
+        domain.lower() if domain else None,  # host names are case-insensitive
+        token,
+        True,
+        tree.get("ts"),
+    )
+
+
+def check_age(envelope: Envelope, max_age: timedelta, *, now: datetime | None = None) -> None:
+    """Refuse an event whose ``ts`` is missing, unreadable or further than ``max_age`` from now.
+
+    Read from the envelope, like the token: a replayed body is refused before anything
+    is built from it.
+    """
+    what = envelope.code or "event"
+    try:
+        sent = envelope_time(envelope.ts)
+    except ValueError:
+        sent = None
+    if sent is None:
+        raise VerificationFailed(f"{what}: no usable ts, and a max_age is configured")
+    now = now or datetime.now(timezone.utc)
+    if abs(now - sent) > max_age:
+        raise VerificationFailed(
+            f"{what}: ts is {abs(now - sent).total_seconds():.0f}s away from now, "
+            f"more than max_age={max_age.total_seconds():.0f}s"
+        )

@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .envelope import Envelope, check_age, read_envelope
 from .errors import VerificationFailed
-from .models import AppInstallEvent, AppUpdateEvent
 from .stores import TokenStore
+
+if TYPE_CHECKING:  # the hook's type names the events; verification itself needs no model
+    from .models import AppInstallEvent, AppUpdateEvent
 
 __all__ = [
     "ACCEPT",
@@ -55,7 +58,7 @@ _LIFECYCLE = frozenset({INSTALL, UPDATE, UNINSTALL})
 #: ``approve_install(event, replaces_token) -> bool`` (or an awaitable of it): asked
 #: before a token is stored on ONAPPINSTALL (first install, or a different token) and on
 #: ONAPPUPDATE with a token that differs from the stored one. False refuses (403).
-ApproveInstall = Callable[[AppInstallEvent | AppUpdateEvent, bool], bool | Awaitable[bool]]
+ApproveInstall = Callable[["AppInstallEvent | AppUpdateEvent", bool], "bool | Awaitable[bool]"]
 
 
 def portal_keys(envelope: Envelope) -> tuple[str, ...]:

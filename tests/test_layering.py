@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "b24botevents"
 
 #: Lowest first. A module's layer is that of the longest matching prefix.
 LAYERS: list[tuple[str, ...]] = [
-    ("_version", "errors", "limits", "_redact", "_concurrency"),
+    ("_version", "errors", "limits", "_redact", "_concurrency", "_slots"),
     ("wire",),
     ("models",),
     ("convert", "parse"),

@@ -17,6 +17,7 @@ import logging
 
 import attrs
 
+from ._slots import slot_setters
 from .errors import (
     LimitExceeded,
     PayloadError,
@@ -30,6 +31,7 @@ from .router import DispatchResult
 logger = logging.getLogger("b24botevents")
 
 _TEXT_PLAIN = (("content-type", "text/plain; charset=utf-8"),)
+_DEBUG = logging.DEBUG
 
 
 @attrs.frozen
@@ -43,6 +45,9 @@ class Response:
     body: bytes
     headers: tuple[tuple[str, str], ...] = _TEXT_PLAIN
     result: DispatchResult | None = attrs.field(default=None, eq=False, repr=False)
+
+
+_SET_STATUS, _SET_BODY, _SET_HEADERS, _SET_RESULT = slot_setters(Response)
 
 
 def text_response(status: int, text: str) -> Response:
@@ -81,14 +86,19 @@ def payload_too_large(max_body_bytes: int) -> Response:
 
 def handled(result: DispatchResult) -> Response:
     """200 after the handlers ran: ``ok``, or ``ignored`` when no handler had the code."""
-    if logger.isEnabledFor(logging.DEBUG):
+    if logger.isEnabledFor(_DEBUG):
         logger.debug(
             "%s dispatched to %d handler(s)%s",
             result.event.code,
             len(result.handlers),
             "" if result.handled else " (no handler for this code)",
         )
-    return Response(200, _OK if result.handled else _IGNORED, result=result)
+    response: Response = object.__new__(Response)  # Response(200, ...), for the hot path
+    _SET_STATUS(response, 200)
+    _SET_BODY(response, _OK if result.handled else _IGNORED)
+    _SET_HEADERS(response, _TEXT_PLAIN)
+    _SET_RESULT(response, result)
+    return response
 
 
 def failed(exc: Exception, code: str = "") -> Response:

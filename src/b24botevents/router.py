@@ -39,6 +39,7 @@ from ._registration import (
     AppUpdateEventHandler,
     TypedRegistration,
 )
+from ._slots import slot_setters
 from .models import Event
 
 logger = logging.getLogger("b24botevents")
@@ -65,6 +66,10 @@ class DispatchResult:
     handled: bool
     handlers: tuple[Handler, ...] = ()
     errors: tuple[Exception, ...] = ()
+
+
+_SET_EVENT, _SET_HANDLED, _SET_HANDLERS, _SET_ERRORS = slot_setters(DispatchResult)
+_new = object.__new__
 
 
 class Router(TypedRegistration):
@@ -236,7 +241,13 @@ class Router(TypedRegistration):
             except Exception as exc:
                 self._deal_with(event, exc, fn)
                 errors = [*(errors or ()), exc]
-        return DispatchResult(event, handled, handlers, tuple(errors) if errors else ())
+        # DispatchResult(event, handled, handlers, errors), with the slots set directly.
+        result: DispatchResult = _new(DispatchResult)
+        _SET_EVENT(result, event)
+        _SET_HANDLED(result, handled)
+        _SET_HANDLERS(result, handlers)
+        _SET_ERRORS(result, tuple(errors) if errors else ())
+        return result
 
     def _deal_with(self, event: Event, exc: Exception, fn: Handler) -> None:
         hooks = self._hooks()

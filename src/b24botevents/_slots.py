@@ -1,0 +1,30 @@
+"""Internal: building frozen, slotted attrs instances on the hot path.
+
+attrs' ``__init__`` for a frozen class goes through ``object.__setattr__`` for every
+field, to get past the frozen ``__setattr__``; setting the slots through their
+descriptors does the same thing in about half the time. Two objects are built per request
+(``DispatchResult``, ``Response``), and this is most of what remains of the dispatcher's
+cost over ``parse_event`` (``bench/bench_dispatch.py``). Only for classes whose fields have
+no default factory, converter or validator and that have no ``__attrs_post_init__``: the
+shortcut would skip those, so ``slot_setters`` refuses such a class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+
+def slot_setters(cls: type[Any]) -> tuple[Callable[[object, object], None], ...]:
+    """The slot setters of ``cls``'s fields, in field order (see the module docstring)."""
+    fields = attrs.fields(cls)
+    if hasattr(cls, "__attrs_post_init__") or "__slots__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} must be slotted, without __attrs_post_init__")
+    for field in fields:
+        if field.validator is not None or field.converter is not None:
+            raise TypeError(f"{cls.__name__}.{field.name} has a validator or converter")
+        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            raise TypeError(f"{cls.__name__}.{field.name} has a default factory")
+    return tuple(cls.__dict__[field.name].__set__ for field in fields)

@@ -1,8 +1,9 @@
 """Running the command in a subprocess: ``python -m b24botevents`` with ``src`` on the path.
 
 ``Listener`` starts ``listen --port 0``, learns the port from its first line, posts bodies
-over real HTTP and stops it with a signal. Waits are bounded (a hung process fails the
-test instead of hanging it) but nothing asserts on how long anything took.
+over real HTTP and stops it with a signal; ``HeldRequest`` is a request left in flight.
+Waits are bounded (a hung process fails the test instead of hanging it) but nothing
+asserts on how long anything took.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -49,6 +52,35 @@ def _pump(stream: IO[str], into: queue.Queue[str | None], kept: list[str]) -> No
         kept.append(line)
         into.put(line)
     into.put(None)
+
+
+class HeldRequest:
+    """A POST to ``port`` sent all but its last byte: in flight until ``finish``.
+
+    It never finishes unless asked: that is a stalled client.
+    """
+
+    def __init__(self, port: int, body: str) -> None:
+        data = body.encode()
+        head = (
+            "POST /bitrix24/handler HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: {FORM}\r\nContent-Length: {len(data)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        self._socket = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
+        self._socket.sendall(head.encode() + data[:-1])
+        self._rest = data[-1:]
+
+    def finish(self) -> int:
+        """Send the last byte; returns the status of the answer."""
+        self._socket.sendall(self._rest)
+        response = http.client.HTTPResponse(self._socket)
+        response.begin()
+        response.read()
+        return response.status
+
+    def close(self) -> None:
+        self._socket.close()
 
 
 class Listener:
@@ -110,6 +142,22 @@ class Listener:
     def stop(self, signum: int = signal.SIGINT) -> int:
         """Send ``signum`` and wait for the exit; returns the exit code."""
         self.process.send_signal(signum)
+        return self.wait_exit()
+
+    def wait_until_refusing(self) -> None:
+        """Wait until the port refuses connections: the receiver has stopped accepting."""
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
+            try:
+                probe = socket.create_connection(("127.0.0.1", self.port), timeout=PATIENCE)
+            except (ConnectionRefusedError, ConnectionResetError):
+                return  # reset: the listening socket closed while this connect was queued
+            probe.close()
+            time.sleep(0.05)
+        raise AssertionError(f"port {self.port} still accepts; stdout {self.out}")
+
+    def wait_exit(self) -> int:
+        """Wait for the process to exit (after a signal); returns the exit code."""
         try:
             code = self.process.wait(timeout=PATIENCE)
         finally:

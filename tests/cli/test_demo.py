@@ -7,6 +7,7 @@ import re
 import pytest
 
 from b24botevents import cli
+from b24botevents.cli import demo
 from b24botevents.testing import Portal
 
 from .support import run_command
@@ -54,7 +55,7 @@ def test_demo_never_prints_the_portals_tokens(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     portal = Portal.random(domain="demo.bitrix24.com")
-    monkeypatch.setattr(cli, "_demo_portal", lambda: portal)
+    monkeypatch.setattr(demo, "_demo_portal", lambda: portal)
     assert cli.main(["demo"]) == 0
     out, err = capsys.readouterr()
     assert "demo.bitrix24.com" in out
@@ -65,7 +66,7 @@ def test_demo_never_prints_the_portals_tokens(
 def test_demo_exits_1_when_a_step_goes_wrong(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real_steps = cli._demo_steps
+    real_steps = demo._demo_steps
 
     def one_wrong(portal: Portal) -> list[tuple[str, str, int]]:
         steps = real_steps(portal)
@@ -73,7 +74,7 @@ def test_demo_exits_1_when_a_step_goes_wrong(
         steps[1] = (what, body, 403)  # it will get 200
         return steps
 
-    monkeypatch.setattr(cli, "_demo_steps", one_wrong)
+    monkeypatch.setattr(demo, "_demo_steps", one_wrong)
     assert cli.main(["demo"]) == 1
     out = capsys.readouterr().out
     assert "UNEXPECTED: wanted 403" in out

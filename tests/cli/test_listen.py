@@ -20,7 +20,7 @@ from b24botevents.testing import (
     sample_body,
 )
 
-from .support import Listener
+from .support import PATIENCE, HeldRequest, Listener
 
 
 @pytest.fixture
@@ -191,6 +191,7 @@ def test_ctrl_c_while_requests_keep_arriving_still_stops_cleanly(portal: Portal)
     body = bot_delete_body(1, "A", portal=portal)
     with listening("--no-verify") as listener:
         stop = threading.Event()
+        first_answer = threading.Event()
         answered: list[int] = []
 
         def hammer() -> None:
@@ -199,11 +200,14 @@ def test_ctrl_c_while_requests_keep_arriving_still_stops_cleanly(portal: Portal)
                     answered.append(listener.request(body)[0])
                 except OSError:
                     return  # the server is gone
+                first_answer.set()
 
         workers = [threading.Thread(target=hammer, daemon=True) for _ in range(4)]
         for worker in workers:
             worker.start()
         listener.wait_for(lambda line: "bot_id=1" in line)
+        # The line is printed before its answer is sent: wait for an answer, not the line.
+        assert first_answer.wait(PATIENCE), f"no request was answered; stdout {listener.out}"
         code = listener.stop()
         stop.set()
         for worker in workers:
@@ -212,3 +216,36 @@ def test_ctrl_c_while_requests_keep_arriving_still_stops_cleanly(portal: Portal)
         assert listener.stdout.rstrip().endswith("stopped")
         assert "Traceback" not in listener.stderr
         assert set(answered) == {200}
+
+
+@pytest.mark.parametrize("server", ["stdlib", "uvicorn"])
+def test_stop_answers_a_request_already_in_flight(server: str, portal: Portal) -> None:
+    with listening("--no-verify", "--server", server) as listener:
+        held = HeldRequest(listener.port, bot_delete_body(7, "LATE", portal=portal))
+        try:
+            # Connections are accepted in order: this one answered, the held one is in flight.
+            assert listener.request(bot_delete_body(1, "A", portal=portal))[0] == 200
+            listener.process.send_signal(signal.SIGINT)
+            listener.wait_until_refusing()
+            assert held.finish() == 200
+        finally:
+            held.close()
+        assert listener.wait_exit() == 0
+        assert "bot_id=7" in listener.stdout
+        assert listener.stdout.rstrip().endswith("stopped")
+        assert "Traceback" not in listener.stderr
+
+
+@pytest.mark.parametrize("server", ["stdlib", "uvicorn"])
+def test_a_stalled_client_cannot_hold_the_stop_up(server: str, portal: Portal) -> None:
+    with listening("--no-verify", "--server", server) as listener:
+        stalled = HeldRequest(listener.port, bot_delete_body(7, "STALLED", portal=portal))
+        try:
+            assert listener.request(bot_delete_body(1, "A", portal=portal))[0] == 200
+            # Bounded by PATIENCE: a stop that waited for this client would fail here.
+            assert listener.stop() == 0
+        finally:
+            stalled.close()
+        assert "bot_id=7" not in listener.stdout
+        assert listener.stdout.rstrip().endswith("stopped")
+        assert "Traceback" not in listener.stderr

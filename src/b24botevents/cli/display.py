@@ -1,0 +1,205 @@
+"""What the command line shows for an event or a refused request, and only that.
+
+Owns ``event_json`` (what ``parse`` prints), ``describe_event`` (one line per event),
+the ``Printer`` the receiver writes through, and the capture of the library's warnings
+for the request being handled. Nothing shown here carries a token: events go through
+``to_dict(redact=True)`` or a summary without secrets, refusals through the dispatcher's
+response text and log messages, which hold none.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+from b24botevents import Dispatcher, to_dict
+from b24botevents.models import (
+    EVENT_TYPES,
+    AppInstallEvent,
+    AppUninstallEvent,
+    AppUpdateEvent,
+    BotCommandAddEvent,
+    BotDeleteEvent,
+    BotJoinChatEvent,
+    BotMessageAddEvent,
+    BotMessageDeleteEvent,
+    BotMessageUpdateEvent,
+    BotV2CommandAddEvent,
+    BotV2DeleteEvent,
+    BotV2JoinChatEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageDeleteEvent,
+    BotV2MessageUpdateEvent,
+    Event,
+    UnknownEvent,
+)
+
+__all__ = [
+    "Printer",
+    "clean",
+    "describe_event",
+    "event_json",
+    "now",
+    "printing_dispatcher",
+    "reasons_collected",
+    "reasons_printed",
+]
+
+_LOG = logging.getLogger("b24botevents")
+
+#: Messages the library logged (warnings and errors) while one request was handled.
+_REASONS: ContextVar[list[str] | None] = ContextVar("b24botevents_cli_reasons", default=None)
+
+_SHOWN_CHARS = 120
+
+
+def clean(text: str, limit: int = _SHOWN_CHARS) -> str:
+    """Text from a request made safe for a terminal: no control characters, bounded."""
+    shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text[:limit])
+    return shown + ("..." if len(text) > limit else "")
+
+
+def now() -> str:
+    return datetime.now().strftime("%H:%M:%S")
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """``{"type": <model class>, "event": <to_dict(redact=True)>}``: what ``parse`` prints."""
+    return {"type": type(event).__name__, "event": to_dict(event, redact=True)}
+
+
+_MESSAGE_EVENTS = (
+    BotMessageAddEvent,
+    BotMessageUpdateEvent,
+    BotMessageDeleteEvent,
+    BotCommandAddEvent,
+    BotV2MessageAddEvent,
+    BotV2MessageUpdateEvent,
+    BotV2MessageDeleteEvent,
+    BotV2CommandAddEvent,
+)
+
+
+def _details(event: Event) -> list[str]:
+    if isinstance(event, (BotDeleteEvent, BotV2DeleteEvent)):
+        return [f"bot_id={event.bot_id}", f"bot_code={clean(event.bot_code, 40)}"]
+    if isinstance(event, AppInstallEvent):
+        return [f"version={event.data.version}", f"language={event.data.language_id}"]
+    if isinstance(event, AppUpdateEvent):
+        return [f"version={event.data.version}", f"previous={event.data.previous_version}"]
+    if isinstance(event, AppUninstallEvent):
+        cleaned = {True: "yes", False: "no", None: "?"}[event.data.clean]
+        return [f"clean={cleaned}"]
+    if isinstance(event, _MESSAGE_EVENTS):
+        # Ids only: message text is the users' content, not something to log by default.
+        bots = ",".join(str(bot_id) for bot_id in event.bot_ids) or "-"
+        return [
+            f"dialog={clean(event.dialog_id or '-', 40)}",
+            f"message_id={event.message_id}",
+            f"bots={bots}",
+        ]
+    if isinstance(event, (BotJoinChatEvent, BotV2JoinChatEvent)):
+        bots = ",".join(str(bot_id) for bot_id in event.bot_ids) or "-"
+        return [f"dialog={clean(event.dialog_id or '-', 40)}", f"bots={bots}"]
+    if isinstance(event, UnknownEvent):
+        keys = ", ".join(clean(str(key), 30) for key in list(event.data)[:8])
+        return ["(no model)", f"data: {keys or '-'}"]
+    return []
+
+
+def describe_event(event: Event) -> str:
+    """One readable line for an event, with no secret in it.
+
+    ``ONIMBOTDELETE  BotDeleteEvent  portal=x.bitrix24.com  member=bac1cd5c...  bot_id=567
+    bot_code=BOT  user_id=27``
+    """
+    parts = [clean(event.code, 60), type(event).__name__]
+    if event.domain:
+        parts.append(f"portal={clean(event.domain, 80)}")
+    if event.member_id:
+        member = clean(event.member_id, 40)
+        parts.append(f"member={member[:8]}..." if len(member) > 8 else f"member={member}")
+    parts.extend(_details(event))
+    if event.auth is not None and event.auth.user_id is not None:
+        parts.append(f"user_id={event.auth.user_id}")
+    return "  ".join(parts)
+
+
+class Printer:
+    """Writes receiver lines (events, refusals) through ``emit``, one whole line at a time."""
+
+    def __init__(self, emit: Callable[[str], None], *, json_output: bool = False) -> None:
+        self._emit = emit
+        self._json = json_output
+        self._lock = threading.Lock()
+
+    def line(self, text: str) -> None:
+        with self._lock:
+            self._emit(text)
+
+    def event(self, event: Event) -> None:
+        """The handler ``listen`` registers: one line per verified event (and its JSON)."""
+        text = f"{now()}  {describe_event(event)}"
+        if self._json:
+            text += "\n" + json.dumps(event_json(event), indent=2, ensure_ascii=False)
+        self.line(text)
+
+    def answered(self, status: int, body: bytes, reasons: Sequence[str]) -> None:
+        """After each request: nothing for a 200, a "refused" line for anything else."""
+        if status == 200:
+            return
+        text = clean(body.decode("utf-8", "replace").strip(), 300)
+        detail = f" ({'; '.join(clean(reason, 300) for reason in reasons)})" if reasons else ""
+        self.line(f"{now()}  refused {status}: {text}{detail}")
+
+
+def printing_dispatcher(dp: Dispatcher, printer: Printer) -> Dispatcher:
+    """Register ``printer.event`` for every modelled code and as the unknown fallback."""
+    first, *rest = sorted(EVENT_TYPES)
+    dp.on(first, *rest)(printer.event)
+    dp.on_unknown(printer.event)
+    return dp
+
+
+class _ReasonHandler(logging.Handler):
+    """Collects the library's warnings for the request being handled (never a token)."""
+
+    def __init__(self, printer: Printer) -> None:
+        super().__init__(logging.WARNING)
+        self._printer = printer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        bucket = _REASONS.get()
+        if bucket is not None:
+            bucket.append(message)
+        else:
+            self._printer.line(f"{now()}  {record.levelname.lower()}: {clean(message, 300)}")
+
+
+@contextmanager
+def reasons_printed(printer: Printer) -> Iterator[None]:
+    """While inside: the library's warnings reach ``printer``, or the request's bucket."""
+    handler = _ReasonHandler(printer)
+    _LOG.addHandler(handler)
+    try:
+        yield
+    finally:
+        _LOG.removeHandler(handler)
+
+
+@contextmanager
+def reasons_collected() -> Iterator[list[str]]:
+    """A bucket for the warnings logged while one request is handled (in this context)."""
+    bucket: list[str] = []
+    token = _REASONS.set(bucket)
+    try:
+        yield bucket
+    finally:
+        _REASONS.reset(token)

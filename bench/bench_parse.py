@@ -4,7 +4,7 @@ Compares, in one run and on the same ``str`` bodies:
 
 * ``urllib.parse.parse_qsl(body, keep_blank_values=True)``: the floor (a flat split, no
   nesting, no checks);
-* ``b24botevents.parse_form``: PHP-exact nested decode, bounded by ``Limits``;
+* ``b24botevents.wire.parse_form``: PHP-exact nested decode, bounded by ``Limits``;
 * ``b24botevents.parse_event``: the same decode plus the typed event (the full cost);
 * ``qs_codec.decode``: an installed nested-query peer, with settings that make it a fair
   nested decode (see ``QS_OPTIONS``).
@@ -75,7 +75,7 @@ def parsers() -> dict[str, Callable[[str], Any]]:
         "urllib.parse.parse_qsl (floor, flat)": lambda body: parse_qsl(
             body, keep_blank_values=True
         ),
-        "b24botevents.parse_form": parse_form,
+        "b24botevents.wire.parse_form": parse_form,
         "b24botevents.parse_event (typed)": parse_event,
     }
     if qs_codec is not None:

@@ -93,3 +93,9 @@ def test_a_first_parse_loads_neither_asyncio_nor_the_dispatcher() -> None:
     loaded = _modules_after(f"import b24botevents\nb24botevents.parse_event({body!r})")
     assert "b24botevents.models" in loaded
     assert not {"asyncio", "sqlite3", "b24botevents.dispatcher", "b24botevents.stores"} & loaded
+
+
+def test_dir_shows_the_face_not_the_module_s_own_imports() -> None:
+    listed = set(dir(b24botevents))
+    assert not {"importlib", "Any", "TYPE_CHECKING"} & listed
+    assert set(b24botevents.__all__) <= listed

@@ -55,3 +55,22 @@ class _PostInit:
 def test_classes_the_shortcut_would_get_wrong_are_refused(cls: type[object]) -> None:
     with pytest.raises(TypeError):
         slot_setters(cls)
+
+
+@attrs.frozen(cache_hash=True)
+class _CachedHash:
+    value: int
+
+
+@attrs.frozen
+class _PreInit:
+    value: int
+
+    def __attrs_pre_init__(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("cls", [_CachedHash, _PreInit])
+def test_classes_with_hash_caching_or_a_pre_init_are_refused(cls: type[object]) -> None:
+    with pytest.raises(TypeError):
+        slot_setters(cls)

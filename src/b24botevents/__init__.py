@@ -3,7 +3,8 @@
 The public API is what this module exports (``__all__``), plus the named subpackages:
 ``b24botevents.models`` (every model, the ``...Data`` and value classes, ``EVENT_TYPES``),
 ``b24botevents.wire`` (the PHP-exact codecs), ``b24botevents.stores``,
-``b24botevents.verify``, ``b24botevents.contrib.*`` (one adapter per framework) and
+``b24botevents.verify``, ``b24botevents.response`` (the canned answers, for adapter
+authors), ``b24botevents.contrib.*`` (one adapter per framework) and
 ``b24botevents.testing``. Everything else may change.
 
 Names are loaded on first use, so ``import b24botevents`` is cheap and a process pays
@@ -283,4 +284,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+    return sorted({*__all__, *_EXPORTS})

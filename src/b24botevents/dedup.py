@@ -14,6 +14,7 @@ from typing import Any
 
 from .models import Event
 from .stores import DedupStore
+from .stores._protocols import store_blocking
 
 __all__ = ["Deduplicator"]
 
@@ -26,7 +27,7 @@ class Deduplicator:
             raise ValueError(f"ttl must be positive, got {ttl!r}")
         self.store = store
         self.ttl = float(ttl)
-        self.blocking: bool = store.blocking
+        self.blocking = store_blocking(store, "dedup store")
 
     def __repr__(self) -> str:
         return f"Deduplicator({self.store!r}, ttl={self.ttl:g})"

@@ -25,7 +25,7 @@ def _text(value: Any) -> str | None:
 
 
 class Envelope:
-    """What verification reads from a decoded body: code, portal and token.
+    """What verification reads from a decoded body: code, portal, token and ``ts``.
 
     A plain slotted class rather than an attrs one: one is built per request, and this is
     the hot path (see ``bench/bench_dispatch.py``).
@@ -66,7 +66,7 @@ class Envelope:
 def read_envelope(tree: Mapping[str, Any]) -> Envelope:
     """Pick the verification fields out of a decoded tree, tolerating any shape."""
     code = tree.get("event")
-    code = code.upper() if type(code) is str else ""
+    code = code.upper() if isinstance(code, str) else ""  # str subclasses too
     auth = tree.get("auth")
     # `type(...) is` first: every request passes here, and an ABC isinstance is slow.
     if type(auth) is not dict and not isinstance(auth, Mapping):

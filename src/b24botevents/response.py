@@ -7,8 +7,10 @@ POST; 413 a ``Limits`` bound; 415 neither form data nor JSON; 500 a handler erro
 closed). No response text or log line written here carries a token: error messages never
 hold one (``errors.py``).
 
-Internal module: import ``Response`` from ``b24botevents``; the adapters use the canned
-answers.
+Public for adapter authors: ``Response`` (also exported by ``b24botevents``) and the
+canned answers ``method_not_allowed``, ``payload_too_large`` and ``body_incomplete`` that
+every adapter gives before the dispatcher is involved. ``handled``/``failed`` are the
+dispatcher's.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from .envelope import Envelope, check_age, read_envelope
 from .errors import VerificationFailed
 from .stores import TokenStore
+from .stores._protocols import store_blocking
 
 if TYPE_CHECKING:  # the hook's type names the events; verification itself needs no model
     from .models import AppInstallEvent, AppUpdateEvent
@@ -98,6 +99,12 @@ class Verdict:
         "replaces_token",
         "store_keys",
     )
+    envelope: Envelope | None
+    needs_approval: bool
+    replaces_token: bool
+    store_keys: tuple[str, ...]
+    delete_keys: tuple[str, ...]
+    effects: bool
 
     def __init__(
         self,
@@ -109,18 +116,23 @@ class Verdict:
         delete_keys: tuple[str, ...] = (),
         effects: bool | None = None,
     ) -> None:
-        self.envelope = envelope
-        self.needs_approval = needs_approval
-        self.replaces_token = replaces_token
-        self.store_keys = store_keys
-        self.delete_keys = delete_keys
-        self.effects = bool(store_keys or delete_keys) if effects is None else effects
+        # Immutable: ACCEPT is shared by every ordinary event.
+        set_slot = object.__setattr__
+        set_slot(self, "envelope", envelope)
+        set_slot(self, "needs_approval", needs_approval)
+        set_slot(self, "replaces_token", replaces_token)
+        set_slot(self, "store_keys", store_keys)
+        set_slot(self, "delete_keys", delete_keys)
+        set_slot(self, "effects", bool(store_keys or delete_keys) if effects is None else effects)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Verdict is immutable; cannot set {name!r}")
 
     def __repr__(self) -> str:
         return (
             f"Verdict({self.envelope!r}, needs_approval={self.needs_approval}, "
             f"replaces_token={self.replaces_token}, store_keys={self.store_keys!r}, "
-            f"delete_keys={self.delete_keys!r})"
+            f"delete_keys={self.delete_keys!r}, effects={self.effects})"
         )
 
 
@@ -206,7 +218,7 @@ class StoreVerifier(Verifier):
     def __init__(self, store: TokenStore, *, approval: bool = False) -> None:
         self.store = store
         self.approval = approval
-        self.blocking = store.blocking
+        self.blocking = store_blocking(store, "token_store")
 
     def __repr__(self) -> str:
         return f"StoreVerifier({self.store!r})"

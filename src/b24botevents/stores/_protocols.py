@@ -52,6 +52,17 @@ class DedupStore(Protocol):
         """Forget a claim, so that a redelivery of the same event is handled again."""
 
 
+def store_blocking(store: object, what: str) -> bool:
+    """The store's ``blocking`` flag; a store that does not declare it is refused."""
+    blocking = getattr(store, "blocking", None)
+    if not isinstance(blocking, bool):
+        raise TypeError(
+            f"{what} {type(store).__name__} must declare `blocking = True` (its calls do I/O)"
+            " or `blocking = False` (they never block): async code needs to know"
+        )
+    return blocking
+
+
 def check_key(key: object, what: str = "key") -> str:
     """Return ``key`` if it is a non-empty ``str``; raise ``TypeError``/``ValueError`` if not."""
     if not isinstance(key, str):

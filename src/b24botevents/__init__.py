@@ -2,7 +2,8 @@
 
 The public API is what this module exports (``__all__``), plus the named subpackages:
 ``b24botevents.models`` (every model, the ``...Data`` and value classes, ``EVENT_TYPES``),
-``b24botevents.wire`` (the PHP-exact codecs), ``b24botevents.stores``,
+``b24botevents.wire`` (the PHP-exact codecs), ``b24botevents.convert`` (``make_converter``,
+``event_from_tree``), ``b24botevents.stores``,
 ``b24botevents.verify``, ``b24botevents.response`` (the canned answers, for adapter
 authors), ``b24botevents.contrib.*`` (one adapter per framework) and
 ``b24botevents.testing``. Everything else may change.

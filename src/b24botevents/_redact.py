@@ -9,16 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = [
-    "MASK",
-    "SECRET_KEYS",
-    "copy_tree",
-    "is_secret_key",
-    "mask_repr",
-    "redact_tree",
-    "redacted_repr",
-]
-
 #: Field names whose values are credentials, wherever they stand in a payload (the
 #: top-level ``auth`` block, ``data[bot][auth]``, v1's ``data[BOT][<id>]`` and its ``AUTH``).
 SECRET_KEYS = frozenset({"access_token", "refresh_token", "application_token"})

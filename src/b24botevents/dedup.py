@@ -4,6 +4,8 @@ A delivery is identified by its portal, code, handler id, ``ts`` and ``data`` as
 the key is a SHA-256 of those, so no payload (nor token) is stored. The claim is atomic in
 every ``DedupStore``: concurrent duplicates (threads, processes, app instances sharing one
 Redis) run the handlers once.
+
+Internal module: import ``Deduplicator`` from ``b24botevents``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from typing import Any
 from .models import Event
 from .stores import DedupStore
 from .stores._protocols import store_blocking
-
-__all__ = ["Deduplicator"]
 
 
 class Deduplicator:

@@ -1,10 +1,11 @@
-"""``Limits``: the bounds every decoder enforces before it trusts a request body."""
+"""``Limits``: the bounds every decoder enforces before it trusts a request body.
+
+Internal module: import ``Limits`` from ``b24botevents``.
+"""
 
 from __future__ import annotations
 
 import attrs
-
-__all__ = ["DEFAULT_LIMITS", "Limits"]
 
 
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:

@@ -1,4 +1,7 @@
-"""``parse_event``: any request body to its typed event, in one call."""
+"""``parse_event``: any request body to its typed event, in one call.
+
+Internal module: import ``parse_event`` from ``b24botevents``.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from .convert import event_from_tree
 from .limits import Limits
 from .models import Event
 from .wire import to_tree
-
-__all__ = ["parse_event"]
 
 
 def parse_event(

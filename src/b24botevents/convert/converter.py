@@ -3,6 +3,8 @@
 Everything is registered as a hook or a hook factory; the hooks of a model are generated
 the first time that model is structured or unstructured, so building a converter costs
 almost nothing and a process pays only for the events it sees.
+
+Internal module: import ``make_converter`` from ``b24botevents.convert``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 ``to_tree`` is what the rest of the library calls; it is the one place that turns any
 supported body (bytes, text, a mapping, pairs) into a tree.
+
+Internal module: import these names from ``b24botevents.wire``.
 """
 
 from __future__ import annotations

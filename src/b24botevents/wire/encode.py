@@ -2,6 +2,8 @@
 
 The testing kit builds the bodies Bitrix24 would send with it, so its output is checked
 against real PHP (floats included) rather than against what looks plausible.
+
+Internal module: import these names from ``b24botevents.wire``.
 """
 
 from __future__ import annotations

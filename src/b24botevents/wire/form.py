@@ -2,6 +2,8 @@
 
 This is the hot path for Bitrix24 events, so ``parse_form`` inlines the check for plain
 names and binds what it can to locals; keep it that way when changing it.
+
+Internal module: import these names from ``b24botevents.wire``.
 """
 
 from __future__ import annotations

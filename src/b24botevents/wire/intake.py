@@ -3,6 +3,8 @@
 Pairs with bracket keys are rebuilt with the same tree builder as form bodies, so they
 give the same tree and the same errors; an already-nested tree is only checked against
 ``Limits`` (``check_tree``, which JSON bodies use too).
+
+Internal module: import these names from ``b24botevents.wire``.
 """
 
 from __future__ import annotations

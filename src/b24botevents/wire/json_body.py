@@ -3,6 +3,8 @@
 Python's ``json`` accepts some input PHP's ``json_decode`` refuses (``NaN``, lone
 surrogate escapes); this module refuses it too. Named ``json_body`` so that it never
 shadows the standard library's ``json``.
+
+Internal module: import these names from ``b24botevents.wire``.
 """
 
 from __future__ import annotations

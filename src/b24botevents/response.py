@@ -19,6 +19,7 @@ import logging
 
 import attrs
 
+from ._redact import shown_text
 from ._slots import slot_setters
 from .errors import (
     LimitExceeded,
@@ -79,6 +80,25 @@ def body_incomplete() -> Response:
     return text_response(400, "bad request: the body ended before it was complete")
 
 
+def bad_content_length() -> Response:
+    """400 for a ``Content-Length`` that is not 1 to 19 ASCII digits: nothing is read."""
+    return text_response(400, "bad request: Content-Length must be 1 to 19 ASCII digits")
+
+
+def length_required() -> Response:
+    """411 for a chunked body the WSGI server handed on without de-chunking it (wsgiref)."""
+    return text_response(
+        411, "length required: this server cannot read a chunked body; send a Content-Length"
+    )
+
+
+def framing_conflict() -> Response:
+    """400 for ``Transfer-Encoding`` with ``Content-Length`` that no server resolved."""
+    return text_response(
+        400, "bad request: Transfer-Encoding and Content-Length must not come together"
+    )
+
+
 def payload_too_large(max_body_bytes: int) -> Response:
     """413 for a body refused while it was being read (adapters stop reading at the limit)."""
     return text_response(
@@ -91,7 +111,7 @@ def handled(result: DispatchResult) -> Response:
     if logger.isEnabledFor(_DEBUG):
         logger.debug(
             "%s dispatched to %d handler(s)%s",
-            result.event.code,
+            shown_text(result.event.code),
             len(result.handlers),
             "" if result.handled else " (no handler for this code)",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
 import threading
@@ -20,7 +21,7 @@ from b24botevents.testing import (
     sample_body,
 )
 
-from .support import PATIENCE, HeldRequest, Listener
+from .support import FORM, PATIENCE, HeldRequest, Listener
 
 
 @pytest.fixture
@@ -249,3 +250,44 @@ def test_a_stalled_client_cannot_hold_the_stop_up(server: str, portal: Portal) -
         assert "bot_id=7" not in listener.stdout
         assert listener.stdout.rstrip().endswith("stopped")
         assert "Traceback" not in listener.stderr
+
+
+def post_chunked(port: int, body: bytes, path: str = "/bitrix24/handler") -> tuple[int, str]:
+    """POST ``body`` in chunked transfer coding (no Content-Length), as tunnels forward it."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PATIENCE)
+    pieces = [body[start : start + 100] for start in range(0, len(body), 100)]
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=iter(pieces),
+            headers={"Content-Type": FORM, "Transfer-Encoding": "chunked"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("server", ["stdlib", "uvicorn"])
+def test_listen_accepts_chunked_bodies(server: str, portal: Portal) -> None:
+    """Behind a tunnel every event arrives chunked; wsgiref alone would read none of them."""
+    with listening("--server", server) as listener:
+        assert post_chunked(listener.port, app_install_body(portal=portal).encode()) == (200, "ok")
+        body = bot_delete_body(567, "BOT", portal=portal).encode()
+        assert post_chunked(listener.port, body) == (200, "ok")
+        listener.wait_for(lambda line: "bot_id=567" in line)
+        assert listener.stop() == 0
+        assert "refused" not in listener.stdout
+        assert "Traceback" not in listener.stderr
+
+
+def test_listen_refuses_a_chunked_body_over_max_body_bytes(portal: Portal) -> None:
+    with listening("--max-body-bytes", "100") as listener:
+        body = bot_delete_body(567, "BOT", portal=portal).encode()
+        assert post_chunked(listener.port, body) == (
+            413,
+            "payload too large: the body exceeds max_body_bytes=100",
+        )
+        listener.wait_for(lambda line: "refused 413" in line)

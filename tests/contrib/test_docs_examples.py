@@ -159,6 +159,18 @@ def test_the_django_example_runs(tmp_path: Path) -> None:
     assert f"bot_app|{DELETED_LINE}" in run.stderr.splitlines()
 
 
+def test_the_django_example_serves_the_url_with_a_trailing_slash(tmp_path: Path) -> None:
+    """The same requests to ``/bitrix24/events/``: answered, not a 404 or a redirect."""
+    (tmp_path / "bot_app.py").write_text(python_blocks("django.md")[0], "utf-8")
+    driver = DJANGO_DRIVER.replace('"/bitrix24/events"', '"/bitrix24/events/"')
+    bodies = [install_body(), DOC_BODY, form_body(1, token="0" * 32)]
+    run = run_python(["-c", driver, *(b.hex() for b in bodies)], tmp_path)
+    assert run.returncode == 0, run.stderr
+    *answers, closed = json.loads(run.stdout)
+    assert [(status, text.encode()) for status, text in answers] == EXPECTED
+    assert closed is True
+
+
 # ---- asgi.md, fastapi.md, aiohttp.md ----------------------------------------------------
 
 

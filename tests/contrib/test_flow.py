@@ -47,6 +47,30 @@ def test_declared_length_takes_digits_only(value: str | None, length: int | None
     assert _flow.declared_length(value) == length
 
 
+@pytest.mark.parametrize("value", ["", "-1", "+1", " 12", "12 ", "1_0", "\u00b2", "1" * 20])
+def test_content_length_refuses_anything_but_1_to_19_ascii_digits(value: str) -> None:
+    with pytest.raises(_flow.Refused) as refused:
+        _flow.content_length(value)
+    assert refused.value.response.status == 400
+
+
+@pytest.mark.parametrize(("value", "length"), [(None, None), ("0", 0), ("9" * 19, 10**19 - 1)])
+def test_content_length_takes_ascii_digits_and_no_header(
+    value: str | None, length: int | None
+) -> None:
+    assert _flow.content_length(value) == length
+
+
+@pytest.mark.parametrize(
+    ("path", "paths"),
+    [("/", ("/",)), ("/events", ("/events", "/events/")), ("/a/", ("/a/", "/a"))],
+)
+def test_handler_paths_add_the_other_form_of_the_trailing_slash(
+    path: str, paths: tuple[str, ...]
+) -> None:
+    assert _flow.handler_paths(path) == paths
+
+
 def test_read_bounded_never_asks_past_the_declared_length() -> None:
     read = Reader(DOC_BODY + b"next request on the same connection")
     body = _flow.read_bounded(read, 10_000, len(DOC_BODY), chunk_size=100)

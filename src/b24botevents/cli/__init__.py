@@ -8,7 +8,8 @@
 
 This package is the command's public face (``main`` is the console script); one module
 per concern lives beside it: ``display`` (what is printed), ``receiver`` (servers and
-signals), ``listen``, ``parse_sample``, ``demo`` and ``parser`` (arguments and ``main``).
+signals), ``chunked`` (de-chunking for the stdlib server), ``listen``, ``parse_sample``,
+``demo`` and ``parser`` (arguments and ``main``).
 Nothing the command prints carries a token.
 """
 

@@ -1,16 +1,21 @@
 """What the command line shows for an event or a refused request, and only that.
 
-Owns ``event_json`` (what ``parse`` prints), ``describe_event`` (one line per event),
-the ``Printer`` the receiver writes through, and the capture of the library's warnings
-for the request being handled. Nothing shown here carries a token: events go through
-``to_dict(redact=True)`` or a summary without secrets, refusals through the dispatcher's
-response text and log messages, which hold none.
+Owns ``event_json`` (what ``parse`` prints) and ``json_text`` (how JSON is printed),
+``describe_event`` (one line per event), the ``Printer`` the receiver writes through, the
+capture of the library's warnings for the request being handled, and
+``silence_stdout`` for a closed pipe. Nothing shown here carries a token: events go
+through ``to_dict(redact=True)`` or a summary without secrets, refusals through the
+dispatcher's response text and log messages, which hold none. Nothing shown here can
+drive the terminal: text from a request goes through ``clean`` (one-line displays) or
+``json_text``, which escape every non-printable character.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,10 +50,12 @@ __all__ = [
     "clean",
     "describe_event",
     "event_json",
+    "json_text",
     "now",
     "printing_dispatcher",
     "reasons_collected",
     "reasons_printed",
+    "silence_stdout",
 ]
 
 _LOG = logging.getLogger("b24botevents")
@@ -63,6 +70,34 @@ def clean(text: str, limit: int = _SHOWN_CHARS) -> str:
     """Text from a request made safe for a terminal: no control characters, bounded."""
     shown = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text[:limit])
     return shown + ("..." if len(text) > limit else "")
+
+
+def json_text(value: Any) -> str:
+    """``value`` as indented JSON, non-ASCII text kept but no control character raw.
+
+    ``json.dumps`` escapes only U+0000-U+001F; DEL, the C1 controls (U+009B is a
+    terminal's CSI) and the other non-printables (bidi overrides, line separators) are
+    written as ``\\uXXXX`` escapes here, which decode to the same JSON.
+    """
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text)
+
+
+def silence_stdout() -> None:
+    """Point stdout at the null device, after its reader went away (``... | head``).
+
+    What is still buffered for it then goes nowhere at exit, instead of raising
+    ``BrokenPipeError`` once more. A stdout that is no file (captured) is left alone.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def now() -> str:
@@ -90,9 +125,15 @@ def _details(event: Event) -> list[str]:
     if isinstance(event, (BotDeleteEvent, BotV2DeleteEvent)):
         return [f"bot_id={event.bot_id}", f"bot_code={clean(event.bot_code, 40)}"]
     if isinstance(event, AppInstallEvent):
-        return [f"version={event.data.version}", f"language={event.data.language_id}"]
+        return [
+            f"version={clean(str(event.data.version), 40)}",
+            f"language={clean(str(event.data.language_id), 20)}",
+        ]
     if isinstance(event, AppUpdateEvent):
-        return [f"version={event.data.version}", f"previous={event.data.previous_version}"]
+        return [
+            f"version={clean(str(event.data.version), 40)}",
+            f"previous={clean(str(event.data.previous_version), 40)}",
+        ]
     if isinstance(event, AppUninstallEvent):
         cleaned = {True: "yes", False: "no", None: "?"}[event.data.clean]
         return [f"clean={cleaned}"]
@@ -147,7 +188,7 @@ class Printer:
         """The handler ``listen`` registers: one line per verified event (and its JSON)."""
         text = f"{now()}  {describe_event(event)}"
         if self._json:
-            text += "\n" + json.dumps(event_json(event), indent=2, ensure_ascii=False)
+            text += "\n" + json_text(event_json(event))
         self.line(text)
 
     def answered(self, status: int, body: bytes, reasons: Sequence[str]) -> None:

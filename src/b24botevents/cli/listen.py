@@ -2,7 +2,8 @@
 
 Owns how the command's options become a dispatcher (which verification, which token
 store, which limits), what it says when it starts and stops, and running the receiver
-on the stdlib server (``WSGIApp`` on ``wsgiref``) or on uvicorn (``ASGIApp``).
+on the stdlib server (``WSGIApp`` on ``wsgiref``) or on uvicorn (``ASGIApp``). When its
+stdout is closed (``listen | head``) it stops as on Ctrl-C, quietly, with status 141.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,7 @@ from b24botevents import Dispatcher, Limits, MemoryTokenStore, SQLiteTokenStore,
 from b24botevents.contrib.asgi import ASGIApp
 from b24botevents.contrib.wsgi import WSGIApp
 
-from .display import Printer, printing_dispatcher, reasons_printed
+from .display import Printer, printing_dispatcher, reasons_printed, silence_stdout
 from .receiver import (
     STOP_GRACE_SECONDS,
     PrintingASGI,
@@ -30,10 +32,34 @@ from .receiver import (
     stdlib_server,
 )
 
-__all__ = ["cmd_listen"]
+__all__ = ["STDOUT_CLOSED", "cmd_listen"]
+
+#: The exit status once stdout is closed: 128 + SIGPIPE, as a shell reports a command
+#: that a closed pipe stopped.
+STDOUT_CLOSED = 141
 
 #: Says where the receiver listens, on which server, and how it verifies: (url, server).
 Announce = Callable[[str, str], None]
+
+
+class _Stdout:
+    """Where the receiver's lines go. Once the reader of stdout has gone away, lines go
+    nowhere and ``stop`` (set once the server runs) ends the receiver, as Ctrl-C does."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self.stop: Callable[[], None] = lambda: None
+
+    def emit(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            print(text, file=sys.stdout, flush=True)
+        except BrokenPipeError:
+            self.closed = True
+            silence_stdout()
+            # Off this thread: stopping waits for the serving loop, which may be the caller's.
+            threading.Thread(target=self.stop, name="b24botevents-stop", daemon=True).start()
 
 
 def _token_store(spec: str | None) -> TokenStore | None:
@@ -79,11 +105,7 @@ def _verification(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    out = sys.stdout
-
-    def emit(text: str) -> None:
-        print(text, file=out, flush=True)
-
+    out = _Stdout()
     try:
         dp_kwargs, verification, unverified = _verification(args)
     except ValueError as exc:
@@ -91,7 +113,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         return 2
     if args.max_body_bytes is not None:
         dp_kwargs["limits"] = Limits(max_body_bytes=args.max_body_bytes)
-    printer = Printer(emit, json_output=args.json)
+    printer = Printer(out.emit, json_output=args.json)
     dp = printing_dispatcher(Dispatcher(name="listen", **dp_kwargs), printer)
     store = dp_kwargs.get("token_store")
 
@@ -101,8 +123,10 @@ def cmd_listen(args: argparse.Namespace) -> int:
     try:
         with reasons_printed(printer):
             if args.server == "uvicorn":
-                return _serve_uvicorn(args, dp, printer, announce)
-            return _serve_stdlib(args, dp, printer, announce)
+                status = _serve_uvicorn(args, dp, printer, announce, out)
+            else:
+                status = _serve_stdlib(args, dp, printer, announce, out)
+        return STDOUT_CLOSED if out.closed else status
     finally:
         dp.close(timeout=5.0)
         if isinstance(store, SQLiteTokenStore):
@@ -128,12 +152,13 @@ def _cannot_listen(args: argparse.Namespace, exc: OSError) -> int:
 
 
 def _serve_stdlib(
-    args: argparse.Namespace, dp: Dispatcher, printer: Printer, announce: Announce
+    args: argparse.Namespace, dp: Dispatcher, printer: Printer, announce: Announce, out: _Stdout
 ) -> int:
     try:
         server = stdlib_server(args.host, args.port, PrintingWSGI(WSGIApp(dp), printer))
     except OSError as exc:
         return _cannot_listen(args, exc)
+    out.stop = server.shutdown
     host, port = server.server_address[:2]
     url = f"http://{_url_host(str(host))}:{port}/"
     serve_until_stopped(server, lambda: announce(url, "stdlib"))
@@ -142,7 +167,7 @@ def _serve_stdlib(
 
 
 def _serve_uvicorn(
-    args: argparse.Namespace, dp: Dispatcher, printer: Printer, announce: Announce
+    args: argparse.Namespace, dp: Dispatcher, printer: Printer, announce: Announce, out: _Stdout
 ) -> int:
     try:
         import uvicorn
@@ -173,6 +198,11 @@ def _serve_uvicorn(
         timeout_graceful_shutdown=STOP_GRACE_SECONDS,
     )
     server = uvicorn.Server(config)
+
+    def stop() -> None:
+        server.should_exit = True
+
+    out.stop = stop
     previous = install_stop_signals()
     try:
         announce(f"http://{_url_host(str(host))}:{port}/", "uvicorn")

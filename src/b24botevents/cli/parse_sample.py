@@ -7,14 +7,13 @@ parse); ``sample`` prints a realistic body for an event code, from the testing k
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from b24botevents import B24EventError, SchemaError, parse_event
 from b24botevents.testing import SAMPLE_CODES, Portal, sample_body, versioned_code
 from b24botevents.wire import parse_form
 
-from .display import event_json
+from .display import event_json, json_text
 
 __all__ = ["cmd_parse", "cmd_sample"]
 
@@ -42,7 +41,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     except B24EventError as exc:
         print(f"b24botevents parse: {_error_text(exc)}", file=sys.stderr)
         return 2
-    print(json.dumps(event_json(event), indent=2, ensure_ascii=False))
+    print(json_text(event_json(event)))
     return 0
 
 
@@ -71,7 +70,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         print(f"note: no specific sample for {code}; this is a generic event body", file=sys.stderr)
     body = sample_body(code, portal=portal, with_user_tokens=not args.no_user_tokens)
     if args.json:
-        print(json.dumps(parse_form(body), indent=2, ensure_ascii=False))
+        print(json_text(parse_form(body)))
     else:
         # A pipe gets the exact body (`sample X | curl --data-binary @-`); a terminal, a newline.
         print(body, end="\n" if sys.stdout.isatty() else "")

@@ -1,7 +1,9 @@
 """The ``b24botevents`` command's arguments, and ``main``, which runs the chosen command.
 
 Owns the option names, their help texts and checks (``argparse`` types), and the exit
-statuses: 0 ok, 1 failure, 2 usage or bad input, 130 interrupted.
+statuses: 0 ok, 1 failure, 2 usage or bad input, 130 interrupted, 141 stdout closed
+(its reader went away: ``b24botevents sample X | head -c1``; 128 + SIGPIPE, what a shell
+reports for a command a closed pipe stopped), without a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Callable, Sequence
 from b24botevents import __version__
 
 from .demo import cmd_demo
-from .listen import cmd_listen
+from .display import silence_stdout
+from .listen import STDOUT_CLOSED, cmd_listen
 from .parse_sample import cmd_parse, cmd_sample
 
 __all__ = ["build_parser", "main"]
@@ -159,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 failure, 2 usage/bad input)."""
+    """Run the command line; returns the exit status (0 ok, 1 failure, 2 usage/bad input,
+    130 interrupted, 141 stdout closed)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -170,7 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         status: int = args.run(args)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        silence_stdout()
+        return STDOUT_CLOSED
     return status

@@ -3,8 +3,9 @@
 ``PrintingWSGI`` and ``PrintingASGI`` wrap the library's adapters so every refused
 request gets a line; ``ThreadingWSGIServer`` runs the WSGI one on ``wsgiref``, one
 thread per request, and answers what it already accepted before it stops (bounded, so
-a stalled client cannot hold the stop up); ``serve_until_stopped`` runs it until
-SIGINT or SIGTERM, which raise ``Stop``.
+a stalled client cannot hold the stop up); its request handler de-chunks a chunked body
+first (``chunked``), which wsgiref itself does not; ``serve_until_stopped`` runs it
+until SIGINT or SIGTERM, which raise ``Stop``.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import Any, NoReturn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
+from b24botevents import Response
 from b24botevents.contrib.asgi import ASGIApp, Message, Receive, Scope, Send
-from b24botevents.contrib.wsgi import WSGIApp
+from b24botevents.contrib.wsgi import WSGIApp, to_wsgi_response
 
+from .chunked import MalformedChunks, dechunk, is_chunked
 from .display import Printer, now, reasons_collected
 
 __all__ = [
@@ -41,9 +44,12 @@ __all__ = [
 ]
 
 StartResponse = Callable[..., Any]
+WSGIApplication = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 #: Seconds a stop waits for the requests in flight to be answered, on either server.
 STOP_GRACE_SECONDS = 5
+#: The stdlib receiver's answer to a chunked body whose framing is broken.
+MALFORMED_CHUNKS = Response(400, b"bad request: malformed chunked body")
 
 
 class PrintingWSGI:
@@ -53,17 +59,28 @@ class PrintingWSGI:
         self.app = app
         self.printer = printer
 
+    @property
+    def max_body_bytes(self) -> int:
+        return self.app.dispatcher.max_body_bytes
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        statuses: list[str] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            statuses.append(status)
-            return start_response(status, headers, exc_info)
-
         with reasons_collected() as reasons:
-            body = b"".join(self.app(environ, capture))
-        self.printer.answered(int(statuses[0].split()[0]), body, reasons)
-        return [body]
+            response = self.app.respond(environ)
+        return self._answer(response, reasons, start_response)
+
+    def refusal(self, response: Response) -> WSGIApplication:
+        """An app answering ``response`` (the server's own refusal), printed like the rest."""
+
+        def refuse(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+            return self._answer(response, [], start_response)
+
+        return refuse
+
+    def _answer(
+        self, response: Response, reasons: list[str], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        self.printer.answered(response.status, response.body, reasons)
+        return to_wsgi_response(response, start_response)
 
 
 class PrintingASGI:
@@ -168,13 +185,38 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr: the receiver prints its own lines."""
+    """wsgiref's handler, de-chunking a chunked body before the app runs (``chunked``),
+    and with no access log on stderr: the receiver prints its own lines."""
 
     #: Seconds a client may stall while sending its request.
     timeout = 60
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def handle(self) -> None:
+        """wsgiref's ``handle`` (one request), with the app's stream de-chunked first."""
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(414)
+            return
+        if not self.parse_request():  # the error has been answered
+            return
+        environ = self.get_environ()
+        stdin: Any = self.rfile  # typeshed: BufferedIOBase here, IO[bytes] for ServerHandler
+        stdout: Any = self.wfile
+        server = self.server
+        app = server.get_app() if isinstance(server, WSGIServer) else None
+        if isinstance(app, PrintingWSGI) and is_chunked(environ):
+            try:
+                stdin = dechunk(environ, self.rfile, app.max_body_bytes)
+            except MalformedChunks:
+                app = app.refusal(MALFORMED_CHUNKS)
+        handler = ServerHandler(stdin, stdout, self.get_stderr(), environ, multithread=False)
+        handler.request_handler = self  # type: ignore[attr-defined] # wsgiref's back-pointer
+        if app is not None:
+            handler.run(app)
 
 
 def stdlib_server(host: str, port: int, app: PrintingWSGI) -> ThreadingWSGIServer:

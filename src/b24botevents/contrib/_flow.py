@@ -2,9 +2,15 @@
 
 ``respond`` (sync) and ``arespond`` (async) answer one request: 405 to anything but POST,
 then the body read within ``Dispatcher.max_body_bytes`` (413 when it is over, 400 when
-it was cut short), then ``dp.handle``/``await dp.ahandle`` with the content type. An
+it was cut short or the read failed with an ``OSError``, the reader's own answer when it
+raised ``Refused``), then ``dp.handle``/``await dp.ahandle`` with the content type. An
 adapter passes its framework's method, a reader for its body, the content type, and the
 exception that means "the client went away" there.
+
+``content_length`` is the one reading of a ``Content-Length`` header: 1 to 19 ASCII
+digits, or ``Refused`` with a 400. (``str.isdigit`` takes a superscript two and other
+Unicode digits, ``int`` a sign, spaces and underscores; a proxy in front would not read
+such a length the same way.)
 
 The readers hold the size rules once for each kind of source: ``read_bounded`` for a
 blocking ``read(n)`` stream, ``read_chunks`` for an async chunk iterator. A declared
@@ -24,6 +30,7 @@ from b24botevents.dispatcher import Dispatcher
 from b24botevents.errors import IncompleteBody
 from b24botevents.response import (
     Response,
+    bad_content_length,
     body_incomplete,
     method_not_allowed,
     payload_too_large,
@@ -31,9 +38,13 @@ from b24botevents.response import (
 
 __all__ = [
     "CHUNK_SIZE",
+    "MAX_LENGTH_DIGITS",
     "CutShort",
+    "Refused",
     "arespond",
+    "content_length",
     "declared_length",
+    "handler_paths",
     "read_bounded",
     "read_chunks",
     "respond",
@@ -45,10 +56,56 @@ CHUNK_SIZE = 64 * 1024
 #: The exception(s) a body reader raises when the body ended before it was complete.
 CutShort: TypeAlias = type[BaseException] | tuple[type[BaseException], ...]
 
+#: The most digits a ``Content-Length`` may have (any 19 fit in 64 bits).
+MAX_LENGTH_DIGITS = 19
+
+
+class Refused(Exception):
+    """Raised by a body reader to answer ``response`` instead (bad framing, nothing read)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
 
 def declared_length(value: str | None) -> int | None:
-    """A ``Content-Length`` header value as an int; None when absent or not digits."""
-    return int(value) if value and value.isdigit() else None
+    """A ``Content-Length`` value as an int; None when absent or not 1-19 ASCII digits."""
+    if value and len(value) <= MAX_LENGTH_DIGITS and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def content_length(value: str | None) -> int | None:
+    """A ``Content-Length`` header's value (None: no header) as an int, or None for none.
+
+    Anything but 1 to 19 ASCII digits (an empty value included) raises ``Refused`` with
+    the 400 of ``bad_content_length``: the body is never read.
+    """
+    length = declared_length(value)
+    if length is None and value is not None:
+        raise Refused(bad_content_length())
+    return length
+
+
+def handler_paths(path: str) -> tuple[str, ...]:
+    """``path`` and the same path with the trailing slash toggled, for routers that would
+    otherwise answer the other form with a redirect or a 404 (Bitrix24 follows neither).
+
+    ``"/"`` has no other form.
+    """
+    other = path[:-1] if path.endswith("/") else path + "/"
+    return (path, other) if other else (path,)
+
+
+def _failed_read(cut_short: CutShort) -> tuple[type[BaseException], ...]:
+    """What a body reader may raise instead of returning: ``Refused``, an ``OSError`` (a
+    reset connection, a server's stream error) and the adapter's "client went away"."""
+    return (Refused, OSError, *(cut_short if isinstance(cut_short, tuple) else (cut_short,)))
+
+
+def _refusal(exc: BaseException) -> Response:
+    """The answer to a read that raised one of ``_failed_read``: nothing is dispatched."""
+    return exc.response if isinstance(exc, Refused) else body_incomplete()
 
 
 def respond(
@@ -62,15 +119,16 @@ def respond(
     """The core's answer to one request, for a sync adapter.
 
     ``read_body(max_bytes)`` returns the body, or None once it is known to be over
-    ``max_bytes``; it raises ``cut_short`` when the body ended early.
+    ``max_bytes``; it raises ``cut_short`` when the body ended early, and ``Refused``
+    for framing it will not read.
     """
     if method != "POST":
         return method_not_allowed()
     limit = dp.max_body_bytes
     try:
         body = read_body(limit)
-    except cut_short:
-        return body_incomplete()
+    except _failed_read(cut_short) as exc:
+        return _refusal(exc)
     if body is None:
         return payload_too_large(limit)
     return dp.handle(body, content_type=content_type)
@@ -90,8 +148,8 @@ async def arespond(
     limit = dp.max_body_bytes
     try:
         body = await read_body(limit)
-    except cut_short:
-        return body_incomplete()
+    except _failed_read(cut_short) as exc:
+        return _refusal(exc)
     if body is None:
         return payload_too_large(limit)
     return await dp.ahandle(body, content_type=content_type)

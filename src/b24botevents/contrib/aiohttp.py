@@ -21,7 +21,7 @@ from b24botevents.dispatcher import Dispatcher
 from b24botevents.response import Response
 
 from ._extras import needs_extra
-from ._flow import CHUNK_SIZE, arespond, read_chunks
+from ._flow import CHUNK_SIZE, arespond, content_length, handler_paths, read_chunks
 
 with needs_extra(__name__, "aiohttp", "aiohttp"):
     from aiohttp import hdrs, web
@@ -38,10 +38,13 @@ async def read_request_body(
 
     A declared ``Content-Length`` over the limit is refused before reading anything;
     otherwise reading stops at the first chunk that crosses the limit, so at most
-    ``max_bytes + chunk_size`` bytes are taken from the stream.
+    ``max_bytes + chunk_size`` bytes are taken from the stream. A ``Content-Length``
+    that is not 1 to 19 ASCII digits raises ``_flow.Refused`` (400; aiohttp's own
+    ``request.content_length`` is ``int()``, which takes signs and spaces).
     """
+    length = content_length(request.headers.get(hdrs.CONTENT_LENGTH))
     chunks = request.content.iter_chunked(chunk_size)
-    return await read_chunks(chunks, max_bytes, request.content_length)
+    return await read_chunks(chunks, max_bytes, length)
 
 
 def to_aiohttp_response(response: Response) -> web.Response:
@@ -74,13 +77,19 @@ def setup(
 ) -> web.AbstractRoute:
     """Serve ``dp`` at ``path`` on ``app`` (every method; non-POST gets 405).
 
-    Also registers an ``on_shutdown`` hook that waits, up to ``shutdown_timeout``
-    seconds, for the handlers ``Dispatcher(background=True)`` still runs, before the
-    ``on_cleanup`` hooks close what those handlers may use. Returns the route.
+    ``path`` with the trailing slash toggled is served too (aiohttp would answer it 404,
+    and Bitrix24 follows no redirect). Also registers an ``on_shutdown`` hook that
+    waits, up to ``shutdown_timeout`` seconds, for the handlers
+    ``Dispatcher(background=True)`` still runs, before the ``on_cleanup`` hooks close
+    what those handlers may use. Returns the route at ``path``.
     """
 
     async def wait_for_handlers(app: web.Application) -> None:
         await dp.aclose(shutdown_timeout)
 
     app.on_shutdown.append(wait_for_handlers)
-    return app.router.add_route("*", path, make_handler(dp))
+    handler = make_handler(dp)
+    first, *others = handler_paths(path)
+    for other in others:
+        app.router.add_route("*", other, handler)
+    return app.router.add_route("*", first, handler)

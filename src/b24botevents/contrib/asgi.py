@@ -17,7 +17,7 @@ from b24botevents.dispatcher import Dispatcher
 from b24botevents.errors import IncompleteBody
 from b24botevents.response import Response
 
-from ._flow import arespond, declared_length, read_chunks
+from ._flow import arespond, content_length, read_chunks
 
 __all__ = ["ASGIApp", "Message", "Receive", "Scope", "Send", "read_asgi_body", "send_response"]
 
@@ -51,9 +51,10 @@ async def read_asgi_body(scope: Scope, receive: Receive, max_bytes: int) -> byte
 
     A declared ``content-length`` over the limit is refused before receiving anything;
     otherwise receiving stops at the first chunk that crosses the limit. A client that
-    disconnects first raises ``IncompleteBody``: a partial event is never dispatched.
+    disconnects first raises ``IncompleteBody``: a partial event is never dispatched. A
+    ``content-length`` that is not 1 to 19 ASCII digits raises ``_flow.Refused`` (400).
     """
-    length = declared_length(_header(scope, b"content-length"))
+    length = content_length(_header(scope, b"content-length"))
     async with aclosing(_body_chunks(receive)) as chunks:
         return await read_chunks(chunks, max_bytes, length)
 

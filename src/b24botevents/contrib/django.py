@@ -35,17 +35,20 @@ def read_django_body(request: HttpRequest, max_bytes: int) -> bytes | None:
     otherwise at most ``max_bytes + 1`` bytes are read, in chunks. A body without a
     length (chunked) is read from ``wsgi.input`` when the server says it terminates that
     stream (``wsgi.input_terminated``: gunicorn, waitress, werkzeug); Django's own stream
-    would present such a body as empty.
+    would present such a body as empty. Under ASGI Django has received the whole body
+    already, so its own stream is read to the end. The framing rules (``Content-Length``
+    digits, an undecoded ``Transfer-Encoding``) are ``read_wsgi_body``'s.
     """
     meta = request.META
-    declared = str(meta.get("CONTENT_LENGTH") or "").strip()
-    stream: Any = request  # HttpRequest.read: Django's stream, bounded by Content-Length
     raw = meta.get("wsgi.input")
-    terminated = bool(meta.get("wsgi.input_terminated"))
-    if not declared.isdigit() and raw is not None and terminated:
+    declared = meta.get("CONTENT_LENGTH") or None
+    terminated = raw is None or bool(meta.get("wsgi.input_terminated"))
+    stream: Any = request  # HttpRequest.read: Django's stream, bounded by Content-Length
+    if declared is None and raw is not None and terminated:
         stream = raw
     environ = {
         "CONTENT_LENGTH": declared,
+        "HTTP_TRANSFER_ENCODING": meta.get("HTTP_TRANSFER_ENCODING"),
         "wsgi.input": stream,
         "wsgi.input_terminated": terminated,
     }

@@ -23,7 +23,7 @@ from b24botevents.models import Event
 from b24botevents.response import Response, method_not_allowed
 
 from ._extras import needs_extra
-from ._flow import arespond, declared_length, read_chunks
+from ._flow import arespond, content_length, handler_paths, read_chunks
 
 with needs_extra(__name__, "FastAPI", "fastapi"):
     from fastapi import APIRouter, HTTPException, Request
@@ -40,9 +40,10 @@ async def read_request_body(request: Request, max_bytes: int) -> bytes | None:
     A declared ``content-length`` over the limit is refused before reading anything;
     otherwise reading stops at the first chunk that crosses the limit, so an oversized
     body is never buffered whole. Raises ``starlette.requests.ClientDisconnect`` when the
-    client hangs up first.
+    client hangs up first, and ``_flow.Refused`` (400) for a ``content-length`` that is
+    not 1 to 19 ASCII digits.
     """
-    length = declared_length(request.headers.get("content-length"))
+    length = content_length(request.headers.get("content-length"))
     async with aclosing(request.stream()) as chunks:
         return await read_chunks(chunks, max_bytes, length)
 
@@ -77,9 +78,13 @@ def make_router(dp: Dispatcher, *, path: str = "/", shutdown_timeout: float = 30
     """An ``APIRouter`` that serves Bitrix24 events at ``path``: ``app.include_router(...)``.
 
     POST goes to ``await dp.ahandle``; any other method gets the core's 405 with
-    ``Allow: POST``. The router's lifespan (merged into the app's by ``include_router``)
-    waits at shutdown, up to ``shutdown_timeout`` seconds, for the handlers that
-    ``Dispatcher(background=True)`` still runs.
+    ``Allow: POST``. ``path`` with the trailing slash toggled is served too (no 307: the
+    Bitrix24 queue server does not follow one); for a prefix, put it in ``path``
+    (``include_router(..., prefix=P)`` with the default ``path="/"`` serves only ``P/``,
+    as FastAPI cannot route the empty path ``P`` would need). The router's lifespan
+    (merged into the app's by ``include_router``) waits at shutdown, up to
+    ``shutdown_timeout`` seconds, for the handlers that ``Dispatcher(background=True)``
+    still runs.
     """
 
     @asynccontextmanager
@@ -92,19 +97,24 @@ def make_router(dp: Dispatcher, *, path: str = "/", shutdown_timeout: float = 30
     async def receive_bitrix24_event(request: Request) -> FastAPIResponse:
         return to_fastapi_response(await _respond(dp, request))
 
-    router.add_api_route(
-        path,
-        receive_bitrix24_event,
-        methods=["POST"],
-        response_class=FastAPIResponse,
-        response_model=None,
-        summary="Bitrix24 event handler",
-        description="Receives Bitrix24 events (form-encoded or JSON POST bodies).",
-    )
-    # A route to a plain ASGI app, with no method list, matches every method, so anything
-    # but POST (even an unusual one) gets the core's 405 rather than Starlette's own.
-    # (add_route is annotated for request functions only; Starlette's Route takes both.)
-    router.add_route(path, _RefuseMethod(), methods=None, include_in_schema=False)  # type: ignore[arg-type]
+    # Both forms of the URL, so that Starlette never answers the other one with a 307
+    # (Bitrix24 does not follow redirects); only ``path`` itself is in the schema.
+    for served in handler_paths(path):
+        router.add_api_route(
+            served,
+            receive_bitrix24_event,
+            methods=["POST"],
+            response_class=FastAPIResponse,
+            response_model=None,
+            include_in_schema=served == path,
+            summary="Bitrix24 event handler",
+            description="Receives Bitrix24 events (form-encoded or JSON POST bodies).",
+        )
+        # A route to a plain ASGI app, with no method list, matches every method, so
+        # anything but POST (even an unusual one) gets the core's 405 rather than
+        # Starlette's own. (add_route is annotated for request functions only; Starlette's
+        # Route takes both.)
+        router.add_route(served, _RefuseMethod(), methods=None, include_in_schema=False)  # type: ignore[arg-type]
     return router
 
 

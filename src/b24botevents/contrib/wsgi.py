@@ -12,9 +12,9 @@ from functools import partial
 from typing import Any
 
 from b24botevents.dispatcher import Dispatcher
-from b24botevents.response import Response
+from b24botevents.response import Response, framing_conflict, length_required
 
-from ._flow import declared_length, read_bounded, respond
+from ._flow import Refused, content_length, read_bounded, respond
 
 __all__ = ["WSGIApp", "read_wsgi_body", "status_line", "to_wsgi_response"]
 
@@ -23,6 +23,7 @@ _REASONS = {
     400: "Bad Request",
     403: "Forbidden",
     405: "Method Not Allowed",
+    411: "Length Required",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     500: "Internal Server Error",
@@ -51,9 +52,19 @@ def read_wsgi_body(environ: dict[str, Any], max_bytes: int) -> bytes | None:
     otherwise (chunked bodies the server marks ``wsgi.input_terminated``, or a wrong
     length) at most ``max_bytes + 1`` are read. A stream that ends before its
     ``Content-Length`` raises ``IncompleteBody``: a partial event is never dispatched.
+
+    Raises ``_flow.Refused`` without reading when the framing cannot be trusted: a
+    ``Content-Length`` that is not 1 to 19 ASCII digits (400; an empty one is no header,
+    as PEP 3333 has it), or a ``Transfer-Encoding`` the server passed on undecoded
+    (wsgiref does): 411 without a ``Content-Length``, 400 with one.
     """
-    length = declared_length(environ.get("CONTENT_LENGTH"))
-    if length is None and not environ.get("wsgi.input_terminated"):
+    length = content_length(environ.get("CONTENT_LENGTH") or None)
+    terminated = bool(environ.get("wsgi.input_terminated"))
+    if environ.get("HTTP_TRANSFER_ENCODING") and not terminated:
+        # The stream still carries the transfer coding: neither reading it to its end
+        # (which waits on the client) nor taking Content-Length bytes of it is the body.
+        raise Refused(length_required() if length is None else framing_conflict())
+    if length is None and not terminated:
         # No length and no chunking: HTTP/1.1 says there is no body, and on servers that
         # do not end the stream themselves (werkzeug's) reading would wait for the client.
         return b""

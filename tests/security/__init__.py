@@ -1,0 +1,1 @@
+"""Attacks, each closed and pinned: one scenario per test, named for the attack."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._background import Background
 from ._concurrency import call_off_loop, call_sync, run_off_loop
+from ._redact import shown_text
 from .convert import event_from_tree
 from .dedup import Deduplicator
 from .errors import VerificationFailed
@@ -53,7 +54,7 @@ class _Refused(Exception):
 def _refused_by_hook(envelope: Envelope, approved: object) -> None:
     if approved is not True:
         raise VerificationFailed(
-            f"{envelope.code} from {envelope.portal}: refused by approve_install"
+            f"{envelope.shown_code} from {envelope.portal}: refused by approve_install"
         )
 
 
@@ -187,7 +188,7 @@ class Dispatcher(Router):
                 if verdict.effects:
                     self.verifier.after(verdict)
         except Exception as exc:
-            return failed(exc, event.code)
+            return failed(exc, shown_text(event.code))  # request text: bounded, escaped
         return handled(result)
 
     def close(self, timeout: float | None = 30.0) -> bool:
@@ -241,7 +242,7 @@ class Dispatcher(Router):
                 if verdict.effects:
                     await self._store_call(self.verifier.blocking, self.verifier.after, verdict)
         except Exception as exc:
-            return failed(exc, event.code)
+            return failed(exc, shown_text(event.code))  # request text: bounded, escaped
         return handled(result)
 
     async def ahandle(

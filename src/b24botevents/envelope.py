@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ._redact import mask_repr
+from ._redact import mask_repr, shown_text
 from .convert.scalars import envelope_time
 from .errors import VerificationFailed
 
@@ -59,8 +59,15 @@ class Envelope:
 
     @property
     def portal(self) -> str:
-        """A name for the portal in log lines and messages (never a secret)."""
-        return self.member_id or self.domain or "unknown portal"
+        """A name for the portal in log lines and messages (never a secret): bounded and
+        escaped, like everything a request chose (``shown_text``)."""
+        name = self.member_id or self.domain
+        return shown_text(name) if name else "unknown portal"
+
+    @property
+    def shown_code(self) -> str:
+        """The event code for log lines and messages, bounded and escaped; ``event`` if none."""
+        return shown_text(self.code) if self.code else "event"
 
 
 def read_envelope(tree: Mapping[str, Any]) -> Envelope:
@@ -96,7 +103,7 @@ def check_age(envelope: Envelope, max_age: timedelta, *, now: datetime | None = 
     Read from the envelope, like the token: a replayed body is refused before anything
     is built from it.
     """
-    what = envelope.code or "event"
+    what = envelope.shown_code
     try:
         sent = envelope_time(envelope.ts)
     except ValueError:

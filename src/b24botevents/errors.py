@@ -1,7 +1,10 @@
 """The exception hierarchy: everything the library raises on bad input is a ``B24EventError``.
 
 Messages name the wire path (``data[BOT_ID]``) and what was expected. They never carry
-the value of a secret: callers may log them and answer with them as they are.
+the value of a secret: callers may log them and answer with them as they are. What they
+show of request text is bounded and escaped (an event code, a ``member_id``: at most 64
+characters, no newline or control character), and a key only in a form that cannot hold
+a value (see ``wire/_tree.py``).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from ._concurrency import call_off_loop, call_sync, run_coroutine
+from ._redact import shown_text
 from ._registration import (
     AnyBotDeleteEventHandler,
     AnyCommandEventHandler,
@@ -231,7 +232,7 @@ class Router(TypedRegistration):
         else:
             handlers, handled = self._plan(event)
         if not handlers:
-            logger.debug("no handler for %s", event.code)
+            logger.debug("no handler for %s", shown_text(event.code))
         errors: list[Exception] | None = None  # made on the first error only
         for fn in handlers:
             try:
@@ -255,7 +256,7 @@ class Router(TypedRegistration):
             raise exc
         for hook in hooks:
             call_sync(hook, event, exc)  # a hook that raises propagates: not dealt with
-        logger.debug("error in %s for %s dealt with by on_error", _name(fn), event.code)
+        logger.debug("error in %s for %s dealt with by on_error", _name(fn), shown_text(event.code))
 
     async def adispatch(self, event: Event, *, executor: Executor | None = None) -> DispatchResult:
         """Run the event's handlers from async code.
@@ -281,7 +282,7 @@ class Router(TypedRegistration):
             raise exc
         for hook in hooks:
             await call_off_loop(hook, (event, exc), executor)
-        logger.debug("error in %s for %s dealt with by on_error", _name(fn), event.code)
+        logger.debug("error in %s for %s dealt with by on_error", _name(fn), shown_text(event.code))
 
 
 def _name(fn: Callable[..., object]) -> str:

@@ -76,7 +76,23 @@ def _same_token(expected: str, received: str) -> bool:
     if expected.isascii() and received.isascii():  # tokens are hex: the usual case
         return hmac.compare_digest(expected, received)
     # compare_digest takes str only when it is ASCII; compare the UTF-8 bytes otherwise.
-    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
+    try:
+        return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
+    except UnicodeEncodeError:
+        # A lone surrogate (a hand-built tree, a store holding one): no token at all, so
+        # it matches nothing, not even itself.
+        return False
+
+
+def _is_text(token: str) -> bool:
+    """Whether a token is valid Unicode (no lone surrogate), so that it can be stored."""
+    if token.isascii():
+        return True
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Verdict:
@@ -160,15 +176,19 @@ class Verifier:
 
 
 def _what(envelope: Envelope) -> str:
-    """The event and portal a refusal is about (never a secret); built only on failure."""
-    return f"{envelope.code or 'event'} from {envelope.portal}"
+    """The event and portal a refusal is about (never a secret); built only on failure.
+
+    Both are request text, so both are bounded and escaped (``Envelope.shown_code`` and
+    ``Envelope.portal``): one refusal is one short log line.
+    """
+    return f"{envelope.shown_code} from {envelope.portal}"
 
 
 def _require_token(envelope: Envelope) -> str:
     if not envelope.has_auth:
-        raise VerificationFailed(f"{envelope.code or 'event'}: no auth block to verify")
+        raise VerificationFailed(f"{envelope.shown_code}: no auth block to verify")
     if envelope.token is None:
-        raise VerificationFailed(f"{envelope.code or 'event'}: no auth[application_token]")
+        raise VerificationFailed(f"{envelope.shown_code}: no auth[application_token]")
     return envelope.token
 
 
@@ -200,10 +220,7 @@ class StaticVerifier(Verifier):
         for expected in self._tokens:  # no early exit: the time says nothing of which
             matched |= _same_token(expected, received)
         if not matched:
-            raise VerificationFailed(
-                f"{envelope.code or 'event'} from {envelope.portal}: "
-                "application_token does not match"
-            )
+            raise VerificationFailed(f"{_what(envelope)}: application_token does not match")
         return ACCEPT
 
 
@@ -249,6 +266,8 @@ class StoreVerifier(Verifier):
             if stored is None:
                 raise VerificationFailed(f"{_what(envelope)}: unknown portal (no token stored)")
             raise VerificationFailed(f"{_what(envelope)}: application_token does not match")
+        if not _is_text(token):  # never store what no later event could match
+            raise VerificationFailed(f"{_what(envelope)}: application_token is not valid Unicode")
         keys = portal_keys(envelope)
         if code == INSTALL:
             if matches:

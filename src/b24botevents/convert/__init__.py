@@ -18,6 +18,7 @@ from typing import Any
 
 from cattrs.errors import ClassValidationError
 
+from b24botevents._redact import RawTree
 from b24botevents.errors import SchemaError
 from b24botevents.models import EVENT_TYPES, Event, UnknownEvent
 
@@ -47,8 +48,9 @@ def event_from_tree(tree: Mapping[str, Any]) -> Event:
         event = converter.structure(tree, cls)
     except ClassValidationError as exc:
         raise schema_error(exc) from None
-    # raw is not a constructor concern: attach the tree as received (frozen class).
-    object.__setattr__(event, "raw", tree if type(tree) is dict else dict(tree))
+    # raw is not a constructor concern: attach the tree as received (frozen class), as a
+    # RawTree, the dict whose repr masks the tokens (a shallow copy of the top level).
+    object.__setattr__(event, "raw", RawTree(tree))
     return event
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cattrs.errors import ClassValidationError
 
+from b24botevents._redact import shown_text
 from b24botevents.errors import SchemaError
 
 from .names import is_model, wire_names
@@ -23,9 +24,9 @@ class KeyedErrors(Exception):
 
 
 def key_label(key: object) -> str:
-    """An entry's key for a wire path, cut short."""
-    text = str(key)
-    return text if len(text) <= 40 else text[:40] + "..."
+    """An entry's key for a wire path: request text, so cut short and escaped (a newline
+    in a key must not start a second log line)."""
+    return shown_text(str(key), 40)
 
 
 def _wire_path(parts: list[str]) -> str:

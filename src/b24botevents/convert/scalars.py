@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from b24botevents._redact import RawTree
 from b24botevents.models import AppStatus
 
 
@@ -157,14 +158,14 @@ def structure_code(value: Any, _: object) -> str:
 
 def structure_mapping(value: Any, _: object) -> dict[str, Any]:
     """``data`` of an event without a model: kept as decoded, lists indexed by position,
-    anything else (a bare string, say) empty."""
+    anything else (a bare string, say) empty; a ``RawTree``, whose ``repr`` masks tokens."""
     if isinstance(value, Mapping):
-        return dict(value)
+        return RawTree(value)
     if value is None or value == "":
-        return {}
+        return RawTree()
     if isinstance(value, list):
-        return {str(index): item for index, item in enumerate(value)}
-    return {}  # an unknown event never fails on its data; raw still holds what came
+        return RawTree({str(index): item for index, item in enumerate(value)})
+    return RawTree()  # an unknown event never fails on its data; raw still holds what came
 
 
 def structure_ids(value: Any, _: object) -> tuple[int, ...]:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from b24botevents._redact import mask_repr, redacted_repr
+from b24botevents._redact import RawTree, as_raw_tree, mask_repr, redacted_repr
 
 
 class AppStatus(str, enum.Enum):
@@ -72,8 +72,9 @@ class Event:
 
     ``raw`` is the decoded body as received (nested dicts of strings for form bodies), for
     whatever the typed fields do not cover. It takes no part in equality and is not shown
-    in ``repr`` (it holds the tokens). ``b24botevents.to_dict(event)`` writes an event back
-    to its wire shape.
+    in the event's ``repr``; it is a ``dict`` whose own ``repr``/``str`` mask the tokens at
+    any depth (``json.dumps(event.raw)`` still gives all of it). ``b24botevents.to_dict(event)``
+    writes an event back to its wire shape.
     """
 
     #: Event code(s) this class models; the converter dispatches on them.
@@ -84,7 +85,7 @@ class Event:
     ts: datetime | None = None
     auth: Auth | None = attrs.field(default=None, converter=empty_auth_is_none)
     data: object = None
-    raw: dict[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    raw: dict[str, Any] = attrs.field(factory=RawTree, converter=as_raw_tree, eq=False, repr=False)
 
     @property
     def member_id(self) -> str | None:
@@ -99,6 +100,7 @@ class Event:
 
 @attrs.frozen(kw_only=True)
 class UnknownEvent(Event):
-    """Any event without a model: the envelope is typed, ``data`` is the raw mapping."""
+    """Any event without a model: the envelope is typed, ``data`` is the raw mapping (a
+    ``dict`` whose ``repr`` masks the tokens, like ``raw``)."""
 
-    data: dict[str, Any] = attrs.field(factory=dict, repr=redacted_repr)
+    data: dict[str, Any] = attrs.field(factory=RawTree, converter=as_raw_tree, repr=redacted_repr)

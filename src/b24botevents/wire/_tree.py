@@ -6,6 +6,7 @@ multi-dict build the same tree and reject the same keys.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from b24botevents.errors import LimitExceeded, PayloadError
@@ -16,14 +17,66 @@ _BLANK_SEGMENTS = frozenset(" \t\n\v\f\r")
 
 _LONG_MAX = 2**63 - 1
 _LONG_MIN = -(2**63)
-_SHOWN_KEY_CHARS = 60
+
+
+# How keys appear in error messages (``show_key``). A key is request text, and a broken
+# body can put a value, a token even, into one: a JSON body posted as form data is one
+# long key, and so is ``auth[application_token]TOKEN`` with its '=' missing. So a key is
+# shown in one of three forms, none of which can hold a value:
+#
+# * whole, escaped as ``repr`` escapes it (``'a[b'``, ``'a\\nb'``), when it is at most
+#   ``_WHOLE_KEY_CHARS`` (16) characters long. Bitrix24's tokens are 32 and 50 hex
+#   digits, and hex has no '&' or '=' to split one between fields, so a field that
+#   holds any of a token holds all of it, and a key this short holds none;
+# * its structure, quoted, then its length: the longest prefix made of a name and
+#   ``[segment]``s that are all plain identifiers (``[A-Za-z0-9_-]``; a segment may also
+#   be empty), at most ``_SHOWN_PART_CHARS`` (40) characters each and
+#   ``_SHOWN_KEY_CHARS`` (64) in all (a longer identifier name is cut at 40):
+#   ``'auth[application_token]'... (57 chars)``. Text after the last well-formed ``]``,
+#   and any segment with anything but an identifier in it (quotes, spaces, '=', control
+#   characters, brackets), is never shown, nor is anything after it;
+# * only its length, ``(57 chars, not shown)``, when not even its name is an identifier.
+#
+# So a message shows at most 64 characters of a key, or 16 escaped ones, never free text.
+# (Text that a sender put inside brackets is a key segment, and is shown as one.)
+_WHOLE_KEY_CHARS = 16
+_SHOWN_PART_CHARS = 40
+_SHOWN_KEY_CHARS = 64
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_\-]+")
+
+
+def _key_structure(key: str) -> str:
+    """The prefix of ``key`` that ``show_key`` may quote: identifiers and brackets only."""
+    bracket = key.find("[")
+    name = key if bracket < 0 else key[:bracket]
+    if not _IDENTIFIER.fullmatch(name):
+        return ""
+    if len(name) > _SHOWN_PART_CHARS:
+        return name[:_SHOWN_PART_CHARS]
+    end = len(name)
+    while end < len(key) and key[end] == "[":
+        close = key.find("]", end + 1)
+        if close < 0:
+            break
+        segment = key[end + 1 : close]
+        if len(segment) > _SHOWN_PART_CHARS or (segment and not _IDENTIFIER.fullmatch(segment)):
+            break
+        if close + 1 > _SHOWN_KEY_CHARS:
+            break
+        end = close + 1
+    return key[:end]
 
 
 def show_key(key: str) -> str:
-    """A key for an error message: quoted, and cut short (keys can be megabytes long)."""
-    if len(key) > _SHOWN_KEY_CHARS:
-        return repr(key[:_SHOWN_KEY_CHARS]) + f"... ({len(key)} chars)"
-    return repr(key)
+    """A key for an error message, in a form that never shows a value (see above)."""
+    if len(key) <= _WHOLE_KEY_CHARS:
+        return repr(key)
+    shown = _key_structure(key)
+    if shown == key:
+        return repr(key)
+    if shown:
+        return f"{shown!r}... ({len(key)} chars)"
+    return f"({len(key)} chars, not shown)"
 
 
 def php_int_key(key: str) -> int | None:

@@ -109,7 +109,7 @@ class RawTree(dict[str, Any]):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return repr(copy_tree(self, redact=True))
+        return redacted_repr(self)
 
     __str__ = __repr__
 

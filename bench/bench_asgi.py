@@ -3,7 +3,7 @@
 Both run under uvicorn as subprocesses with identical settings, get the same body (the
 PHP-built ONIMBOTDELETE example) from the same load generator, in alternating rounds:
 
-* ``b24botevents ASGIApp``: ``ASGIApp(Dispatcher(token_store=MemoryTokenStore(...)))``
+* ``b24botevents ASGIApp``: ``ASGIApp(Dispatcher(portal_store=MemoryPortalStore(...)))``
   with one trivial async handler: decode, verify, build the typed event, dispatch;
 * ``bare Starlette``: one POST route that reads the body and answers 200, nothing else.
 
@@ -50,12 +50,18 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
-from b24botevents import AnyBotDeleteEvent, Dispatcher, MemoryTokenStore  # noqa: E402
+from b24botevents import (  # noqa: E402
+    AnyBotDeleteEvent,
+    Dispatcher,
+    MemoryPortalStore,
+    PortalRecord,
+)
 from b24botevents.contrib.asgi import ASGIApp  # noqa: E402
 
 EXAMPLES = Path(os.environ.get("B24_EXAMPLES") or ROOT / "tests" / "data" / "examples")
 BODY_FILE = EXAMPLES / "ONIMBOTDELETE.derived-http_build_query.txt"
 MEMBER_ID = "bac1cd5c8940947a75e0d71b1a84e348"
+DOMAIN = "some-domain.bitrix24.com"
 TOKEN = "831c76b092f9f135d9b6b36c3a720757"
 CONTENT_TYPE = "application/x-www-form-urlencoded"
 TARGET = 0.90
@@ -65,7 +71,7 @@ TARGET = 0.90
 
 
 def make_b24_app() -> ASGIApp:
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER_ID}": TOKEN}))
+    dp = Dispatcher(portal_store=MemoryPortalStore([PortalRecord(MEMBER_ID, DOMAIN, TOKEN)]))
 
     @dp.on_bot_delete
     async def trivial(event: AnyBotDeleteEvent) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for the dispatcher, verification and dedup tests: real token stores, both runners.
+"""Fixtures for the dispatcher, verification and dedup tests: real portal stores, both runners.
 
 Each folder that needs them re-exports them from its ``conftest.py`` (``tests/dispatcher``,
 ``tests/verify``, ``tests/dedup``). ``redis_url`` and ``dead_url`` come from the root
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from b24botevents import Dispatcher, MemoryTokenStore, SQLiteTokenStore, TokenStore
-from b24botevents.stores import RedisTokenStore
+from b24botevents import Dispatcher, MemoryPortalStore, PortalStore, SQLitePortalStore
+from b24botevents.stores import RedisPortalStore
 from dispatch_helpers import RUNNERS, Runner
 
-TOKEN_STORES = ["memory", "sqlite", "redis"]
+PORTAL_STORES = ["memory", "sqlite", "redis"]
 
 
 @pytest.fixture
@@ -27,26 +27,26 @@ def unique_prefix() -> str:
 
 
 @pytest.fixture
-def make_token_store(
+def make_portal_store(
     request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[[str], TokenStore]]:
-    """``make(kind)`` builds an empty, real token store: memory, SQLite or Redis.
+) -> Iterator[Callable[[str], PortalStore]]:
+    """``make(kind)`` builds an empty, real portal store: memory, SQLite or Redis.
 
     Each call gives a fresh store (its own SQLite file or Redis prefix); all are closed at
     teardown.
     """
-    opened: list[SQLiteTokenStore | RedisTokenStore] = []
+    opened: list[SQLitePortalStore | RedisPortalStore] = []
 
-    def make(kind: str) -> TokenStore:
+    def make(kind: str) -> PortalStore:
         if kind == "memory":
-            return MemoryTokenStore()
+            return MemoryPortalStore()
         if kind == "sqlite":
-            sqlite_store = SQLiteTokenStore(tmp_path / f"tokens-{uuid.uuid4().hex}.db")
+            sqlite_store = SQLitePortalStore(tmp_path / f"tokens-{uuid.uuid4().hex}.db")
             opened.append(sqlite_store)
             return sqlite_store
         if kind == "redis":
             url: str = request.getfixturevalue("redis_url")
-            redis_store = RedisTokenStore(url, prefix=f"test-dispatch:{uuid.uuid4().hex}:")
+            redis_store = RedisPortalStore(url, prefix=f"test-dispatch:{uuid.uuid4().hex}:")
             opened.append(redis_store)
             return redis_store
         raise ValueError(kind)
@@ -56,13 +56,13 @@ def make_token_store(
         store.close()
 
 
-@pytest.fixture(params=TOKEN_STORES)
-def token_store(
-    request: pytest.FixtureRequest, make_token_store: Callable[[str], TokenStore]
-) -> TokenStore:
-    """One empty real token store of each kind (the test runs once per kind)."""
+@pytest.fixture(params=PORTAL_STORES)
+def portal_store(
+    request: pytest.FixtureRequest, make_portal_store: Callable[[str], PortalStore]
+) -> PortalStore:
+    """One empty real portal store of each kind (the test runs once per kind)."""
     kind: str = request.param
-    return make_token_store(kind)
+    return make_portal_store(kind)
 
 
 @pytest.fixture(params=sorted(RUNNERS))

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from b24botevents import Dispatcher, Response
+from b24botevents import Dispatcher, MemoryPortalStore, PortalRecord, Response
 from b24botevents.testing import (
     Portal,
     app_install_body,
@@ -39,6 +39,8 @@ PHP_BOT_DELETE = (EXAMPLES / "ONIMBOTDELETE.derived-http_build_query.txt").read_
 PHP_MEMBER = "bac1cd5c8940947a75e0d71b1a84e348"
 PHP_DOMAIN = "some-domain.bitrix24.com"
 PHP_TOKEN = "831c76b092f9f135d9b6b36c3a720757"
+#: The PHP body's portal, as a store holds it once installed.
+PHP_RECORD = PortalRecord(PHP_MEMBER, PHP_DOMAIN, PHP_TOKEN)
 
 # Canary secrets: nothing but a token, access token or refresh token contains these.
 TOKEN = "apptok-CANARY-5f1e0d9c8b7a"
@@ -59,6 +61,13 @@ PORTAL = Portal(
     access_token=ACCESS,
     refresh_token=REFRESH,
 )
+#: Our canary portal, as a store holds it once installed.
+RECORD = PORTAL.record()
+
+
+def known_store(*records: PortalRecord) -> MemoryPortalStore:
+    """A memory store in which our canary portal (or ``records``) is already installed."""
+    return MemoryPortalStore(records or [RECORD])
 
 
 def example(name: str) -> dict[str, Any]:

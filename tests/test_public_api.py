@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import b24botevents
-from b24botevents import models, wire
+from b24botevents import models, stores, verify, wire
 
 INIT = Path(b24botevents.__file__)
 
@@ -37,16 +37,37 @@ def test_every_exported_name_resolves() -> None:
         assert getattr(b24botevents, name) is not None, name
 
 
-def test_the_face_is_about_45_names() -> None:
-    assert 40 <= len(b24botevents.__all__) <= 50
+def test_the_face_is_about_50_names() -> None:
+    assert 40 <= len(b24botevents.__all__) <= 55
     assert len(set(b24botevents.__all__)) == len(b24botevents.__all__)
+
+
+PORTAL_NAMES = {
+    "PortalRecord",
+    "PortalStore",
+    "MemoryPortalStore",
+    "SQLitePortalStore",
+    "InstallRequest",
+    "InstallReason",
+}
+
+
+def test_the_portal_record_model_is_exported_and_the_token_store_is_gone() -> None:
+    assert set(b24botevents.__all__) >= PORTAL_NAMES
+    assert "RedisPortalStore" in b24botevents._EXPORTS  # by name only: it needs the extra
+    old = {"TokenStore", "MemoryTokenStore", "SQLiteTokenStore", "RedisTokenStore"}
+    assert not old & set(b24botevents._EXPORTS)
+    assert b24botevents.PortalRecord is stores.PortalRecord
+    assert b24botevents.InstallRequest is verify.InstallRequest
+    assert b24botevents.InstallReason is verify.InstallReason
+    assert b24botevents.RedisPortalStore is stores.RedisPortalStore
 
 
 def test_static_imports_match_the_lazy_table() -> None:
     lazy = set(b24botevents._EXPORTS)
     assert _type_checking_names() == lazy
     # Redis needs an extra: reachable by name, but a star import must not need redis-py.
-    assert lazy - set(b24botevents.__all__) == {"RedisDedupStore", "RedisTokenStore"}
+    assert lazy - set(b24botevents.__all__) == {"RedisDedupStore", "RedisPortalStore"}
     assert set(b24botevents.__all__) - lazy == {"__version__"}
 
 

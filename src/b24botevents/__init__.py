@@ -150,22 +150,31 @@ if TYPE_CHECKING:
         MemoryDedupStore as MemoryDedupStore,
     )
     from .stores import (
-        MemoryTokenStore as MemoryTokenStore,
+        MemoryPortalStore as MemoryPortalStore,
+    )
+    from .stores import (
+        PortalRecord as PortalRecord,
+    )
+    from .stores import (
+        PortalStore as PortalStore,
     )
     from .stores import (
         RedisDedupStore as RedisDedupStore,
     )
     from .stores import (
-        RedisTokenStore as RedisTokenStore,
+        RedisPortalStore as RedisPortalStore,
     )
     from .stores import (
         SQLiteDedupStore as SQLiteDedupStore,
     )
     from .stores import (
-        SQLiteTokenStore as SQLiteTokenStore,
+        SQLitePortalStore as SQLitePortalStore,
     )
-    from .stores import (
-        TokenStore as TokenStore,
+    from .verify import (
+        InstallReason as InstallReason,
+    )
+    from .verify import (
+        InstallRequest as InstallRequest,
     )
 
 __all__ = [
@@ -199,18 +208,21 @@ __all__ = [
     "Dispatcher",
     "Event",
     "IncompleteBody",
+    "InstallReason",
+    "InstallRequest",
     "LimitExceeded",
     "Limits",
     "MemoryDedupStore",
-    "MemoryTokenStore",
+    "MemoryPortalStore",
     "PayloadError",
+    "PortalRecord",
+    "PortalStore",
     "Response",
     "Router",
     "SQLiteDedupStore",
-    "SQLiteTokenStore",
+    "SQLitePortalStore",
     "SchemaError",
     "StoreUnavailable",
-    "TokenStore",
     "UnknownEvent",
     "UnsupportedContentType",
     "VerificationFailed",
@@ -219,7 +231,7 @@ __all__ = [
     "to_dict",
 ]
 
-# Name -> the module that defines it. RedisTokenStore and RedisDedupStore need the
+# Name -> the module that defines it. RedisPortalStore and RedisDedupStore need the
 # optional redis extra: they resolve on first access but stay out of __all__, so a star
 # import works without redis-py.
 _EXPORTS: dict[str, str] = {
@@ -253,20 +265,23 @@ _EXPORTS: dict[str, str] = {
     "Dispatcher": "dispatcher",
     "Event": "models",
     "IncompleteBody": "errors",
+    "InstallReason": "verify",
+    "InstallRequest": "verify",
     "LimitExceeded": "errors",
     "Limits": "limits",
     "MemoryDedupStore": "stores",
-    "MemoryTokenStore": "stores",
+    "MemoryPortalStore": "stores",
     "PayloadError": "errors",
+    "PortalRecord": "stores",
+    "PortalStore": "stores",
     "RedisDedupStore": "stores",
-    "RedisTokenStore": "stores",
+    "RedisPortalStore": "stores",
     "Response": "response",
     "Router": "router",
     "SQLiteDedupStore": "stores",
-    "SQLiteTokenStore": "stores",
+    "SQLitePortalStore": "stores",
     "SchemaError": "errors",
     "StoreUnavailable": "errors",
-    "TokenStore": "stores",
     "UnknownEvent": "models",
     "UnsupportedContentType": "errors",
     "VerificationFailed": "errors",

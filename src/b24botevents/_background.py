@@ -18,6 +18,9 @@ from typing import Any
 
 logger = logging.getLogger("b24botevents")
 
+#: How long ``aclose`` waits for cancelled tasks to finish their clean-up.
+_UNWIND_SECONDS = 5.0
+
 
 class Background:
     """Bounded background work: a lazily created thread pool and a set of tasks."""
@@ -96,5 +99,7 @@ class Background:
                 task.cancel()
             if pending:
                 logger.warning("aclose: cancelled %d background handler(s)", len(pending))
+                # Let them unwind (release dedup claims, log) before aclose returns.
+                await asyncio.wait(pending, timeout=_UNWIND_SECONDS)
         threads_done = await asyncio.get_running_loop().run_in_executor(None, self.close, timeout)
         return not pending and threads_done

@@ -10,8 +10,9 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -71,3 +72,26 @@ async def call_off_loop(
     if outcome is not None and inspect.isawaitable(outcome):
         outcome = await outcome
     return outcome
+
+
+class LazyPool:
+    """A thread pool created on first use, so a dispatcher that never needs one has none.
+
+    The dispatcher keeps two: one for store calls and one for sync handlers, so that slow
+    handlers can never hold up the verification of the next event.
+    """
+
+    def __init__(self, max_workers: int, name: str) -> None:
+        self.max_workers = max_workers
+        self._name = name
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ThreadPoolExecutor:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix=self._name)
+                pool = self._pool
+        return pool

@@ -31,6 +31,10 @@ class Limits:
     max_depth: int = attrs.field(default=32, validator=_positive)
     #: Longest decoded key, in characters (``data[BOT][567][AUTH][access_token]`` is 34).
     max_key_length: int = attrs.field(default=1024, validator=_positive)
+    #: Most containers (dicts and lists) in one body. Fields and depth alone allow 1000
+    #: fields of 32 levels each, 32,000 containers that all cost to build before any
+    #: token is checked; a message event has a few dozen.
+    max_containers: int = attrs.field(default=2000, validator=_positive)
 
 
 DEFAULT_LIMITS = Limits()

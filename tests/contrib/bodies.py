@@ -70,5 +70,5 @@ def json_body(bot_id: int) -> bytes:
 
 
 def install_body() -> bytes:
-    """ONAPPINSTALL for the documented portal: what teaches a token store its token."""
+    """ONAPPINSTALL for the documented portal: what records the portal in a portal store."""
     return app_install_body(portal=DOC_PORTAL, user_id=27, ts=INSTALL_TS).encode("ascii")

@@ -1,7 +1,7 @@
 """Handlers that record the events they saw, and dispatchers built around them.
 
 ``Recorder`` is the sync handler of the ``dp`` fixture; ``recording_dispatcher`` gives an
-async handler and a token store that knows the documented portal.
+async handler and a portal store that knows the documented portal.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from b24botevents import BotDeleteEvent, BotV2DeleteEvent, Dispatcher, MemoryTokenStore
+from b24botevents import BotDeleteEvent, BotV2DeleteEvent, Dispatcher, MemoryPortalStore
 from b24botevents.models import Event
 
-from .bodies import MEMBER_ID, TOKEN
+from .bodies import DOC_PORTAL
 
 
 class Recorder:
@@ -33,9 +33,9 @@ class Recorder:
             return Counter(self.bot_ids)
 
 
-def token_store() -> MemoryTokenStore:
-    """A token store that already knows the documented portal's token."""
-    return MemoryTokenStore({f"member:{MEMBER_ID}": TOKEN})
+def portal_store() -> MemoryPortalStore:
+    """A portal store in which the documented portal is already installed."""
+    return MemoryPortalStore([DOC_PORTAL.record()])
 
 
 @dataclass
@@ -53,8 +53,8 @@ class Seen:
 
 
 def recording_dispatcher(**kwargs: Any) -> tuple[Dispatcher, Seen]:
-    """A Dispatcher verifying against the doc token, with one async handler recording."""
-    kwargs.setdefault("token_store", token_store())
+    """A Dispatcher verifying against the doc portal, with one async handler recording."""
+    kwargs.setdefault("portal_store", portal_store())
     dp = Dispatcher(**kwargs)
     seen = Seen()
 

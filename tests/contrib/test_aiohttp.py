@@ -15,7 +15,7 @@ from b24botevents.contrib.aiohttp import CHUNK_SIZE, make_handler, setup
 
 from .async_drivers import Pulled
 from .bodies import DOC_BODY, FORM, form_body
-from .recording import recording_dispatcher, token_store
+from .recording import portal_store, recording_dispatcher
 
 
 class ScriptedStream:
@@ -118,14 +118,14 @@ def test_the_dispatchers_limit_applies_not_client_max_size() -> None:
 
 def test_setup_returns_the_route_for_every_method() -> None:
     app = web.Application()
-    route = setup(app, Dispatcher(token_store=token_store()), path="/hook")
+    route = setup(app, Dispatcher(portal_store=portal_store()), path="/hook")
     assert route.method == "*"
     assert route.resource is not None
     assert route.resource.canonical == "/hook"
 
 
 def test_shutdown_waits_for_background_handlers_before_cleanup() -> None:
-    dp = Dispatcher(token_store=token_store(), background=True)
+    dp = Dispatcher(portal_store=portal_store(), background=True)
     log: list[str] = []
     release = asyncio.Event()
 

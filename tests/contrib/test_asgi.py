@@ -12,7 +12,7 @@ from b24botevents.contrib.asgi import ASGIApp
 
 from .async_drivers import Message
 from .bodies import DOC_BODY, FORM, form_body
-from .recording import recording_dispatcher, token_store
+from .recording import portal_store, recording_dispatcher
 from .servers import asgi_lifespan
 
 
@@ -20,7 +20,7 @@ def background_dispatcher(
     log: list[str], release: asyncio.Event | None = None, delay: float = 0.3
 ) -> Dispatcher:
     """Handlers wait for ``release`` (if given), then stay busy ``delay`` seconds more."""
-    dp = Dispatcher(token_store=token_store(), background=True)
+    dp = Dispatcher(portal_store=portal_store(), background=True)
 
     @dp.on_bot_delete
     async def slow(event: AnyBotDeleteEvent) -> None:
@@ -33,7 +33,7 @@ def background_dispatcher(
 
 
 def test_startup_completes_and_shutdown_completes_with_nothing_in_flight() -> None:
-    app = ASGIApp(Dispatcher(token_store=token_store()))
+    app = ASGIApp(Dispatcher(portal_store=portal_store()))
 
     async def main() -> list[str]:
         async with asgi_lifespan(app) as sent:

@@ -32,7 +32,7 @@ import werkzeug.test
 from aiohttp.test_utils import TestClient, TestServer
 
 import b24botevents
-from b24botevents import Dispatcher, SQLiteTokenStore
+from b24botevents import Dispatcher, SQLitePortalStore
 
 from .bodies import DOC_BODY, FORM, REPO, WRONG_TOKEN_BODY, form_body, install_body
 from .servers import asgi_lifespan
@@ -187,7 +187,7 @@ def app_from(page: str, directory: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         for value in namespace.values():
             if isinstance(value, Dispatcher):
                 store = getattr(value.verifier, "store", None)
-                if isinstance(store, SQLiteTokenStore):
+                if isinstance(store, SQLitePortalStore):
                     store.close()
     assert (directory / "tokens.sqlite3").exists()
 

@@ -21,7 +21,7 @@ from b24botevents.contrib.asgi import ASGIApp
 
 from .async_drivers import ASGI, CountingASGI, fastapi_app
 from .bodies import DOC_BODY, FORM, JSON, WRONG_TOKEN_BODY, form_body, json_body
-from .recording import recording_dispatcher, token_store
+from .recording import portal_store, recording_dispatcher
 from .servers import stop_server, uvicorn_server
 
 APPS: dict[str, Callable[[Dispatcher], ASGI]] = {
@@ -77,7 +77,7 @@ def test_real_bodies_get_the_core_statuses_and_run_handlers_once(name: str) -> N
 @pytest.mark.parametrize("name", APP_NAMES)
 @pytest.mark.parametrize("kind", ["async", "sync"])
 def test_a_slow_handler_does_not_block_other_requests(name: str, kind: str) -> None:
-    dp = Dispatcher(token_store=token_store())
+    dp = Dispatcher(portal_store=portal_store())
     started = threading.Event()
     handler_threads: list[int] = []
 
@@ -187,7 +187,7 @@ def test_load_5000_distinct_events_50_concurrent_each_handled_once(name: str) ->
 
 @pytest.mark.parametrize("name", APP_NAMES)
 def test_background_answers_accepted_before_the_slow_handler_finishes(name: str) -> None:
-    dp = Dispatcher(token_store=token_store(), background=True)
+    dp = Dispatcher(portal_store=portal_store(), background=True)
     log: list[str] = []
     release = threading.Event()
 
@@ -213,7 +213,7 @@ def test_background_answers_accepted_before_the_slow_handler_finishes(name: str)
 
 
 def test_background_past_max_in_flight_is_handled_inline_and_nothing_is_dropped() -> None:
-    dp = Dispatcher(token_store=token_store(), background=True, max_in_flight=2)
+    dp = Dispatcher(portal_store=portal_store(), background=True, max_in_flight=2)
     release = threading.Event()
     handled: list[int] = []
 
@@ -240,7 +240,7 @@ def test_background_past_max_in_flight_is_handled_inline_and_nothing_is_dropped(
 
 
 def test_background_handler_errors_reach_on_error() -> None:
-    dp = Dispatcher(token_store=token_store(), background=True)
+    dp = Dispatcher(portal_store=portal_store(), background=True)
     errors: list[tuple[int, str]] = []
     reported = threading.Event()
 
@@ -267,7 +267,7 @@ def test_background_handler_errors_reach_on_error() -> None:
 
 @pytest.mark.parametrize("name", APP_NAMES)
 def test_server_shutdown_waits_for_in_flight_background_handlers(name: str) -> None:
-    dp = Dispatcher(token_store=token_store(), background=True)
+    dp = Dispatcher(portal_store=portal_store(), background=True)
     log: list[str] = []
     release = threading.Event()
 

@@ -24,7 +24,7 @@ from b24botevents.contrib.fastapi import event_dependency, make_router
 
 from .async_drivers import Message, fastapi_app
 from .bodies import DOC_BODY, FORM, MEMBER_ID, TOKEN, WRONG_TOKEN_BODY, form_body
-from .recording import recording_dispatcher, token_store
+from .recording import portal_store, recording_dispatcher
 from .servers import asgi_lifespan
 
 
@@ -52,7 +52,7 @@ def post(app: Any, path: str, body: bytes, content_type: str = FORM) -> httpx.Re
 
 
 def test_dependency_hands_the_verified_typed_event_to_the_endpoint() -> None:
-    app, received = user_app(Dispatcher(token_store=token_store()))
+    app, received = user_app(Dispatcher(portal_store=portal_store()))
     response = post(app, "/mine", DOC_BODY)
     assert response.status_code == 200
     assert response.json() == {"code": "ONIMBOTDELETE", "bot_id": 567, "member_id": MEMBER_ID}
@@ -176,7 +176,7 @@ def test_router_does_not_dispatch_the_part_of_a_body_sent_before_a_disconnect() 
 
 
 def test_router_lifespan_merges_with_the_apps_and_waits_for_background_handlers() -> None:
-    dp = Dispatcher(token_store=token_store(), background=True)
+    dp = Dispatcher(portal_store=portal_store(), background=True)
     log: list[str] = []
     release = asyncio.Event()
 

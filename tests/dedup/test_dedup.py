@@ -26,13 +26,14 @@ from b24botevents import (
     Dispatcher,
     Event,
     MemoryDedupStore,
-    MemoryTokenStore,
+    MemoryPortalStore,
     Response,
     SQLiteDedupStore,
 )
 from b24botevents.stores import RedisDedupStore
 from b24botevents.wire import encode_form
 from dispatch_helpers import (
+    DOMAIN,
     FORM,
     MEMBER,
     TOKEN,
@@ -41,6 +42,7 @@ from dispatch_helpers import (
     bot_delete_tree,
     form,
     install_body,
+    known_store,
 )
 
 JOIN_TIMEOUT = 60.0
@@ -190,7 +192,7 @@ def test_a_failure_dealt_with_by_on_error_keeps_the_claim(
 
 def test_refused_events_claim_nothing(dedup_store: DedupStore, run: Runner) -> None:
     dp = Dispatcher(
-        token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}),
+        portal_store=known_store(),
         dedup=Deduplicator(dedup_store, ttl=60),
     )
     counter = Counter()
@@ -215,14 +217,16 @@ def test_claims_expire_after_ttl(run: Runner) -> None:
 
 
 def test_install_is_deduplicated_after_storing_its_token(run: Runner) -> None:
-    tokens = MemoryTokenStore()
-    dp = Dispatcher(token_store=tokens, dedup=Deduplicator(MemoryDedupStore()))
+    portals = MemoryPortalStore()
+    dp = Dispatcher(portal_store=portals, dedup=Deduplicator(MemoryDedupStore()))
     counter = Counter()
     dp.on_app_install(counter)
     assert run(dp, install_body()).body == b"ok"
     assert run(dp, install_body()).body == b"duplicate"
     assert counter.runs == 1
-    assert tokens.get(f"member:{MEMBER}") == TOKEN
+    record = portals.get(MEMBER)
+    assert record is not None
+    assert (record.domain, record.application_token, record.installed) == (DOMAIN, TOKEN, True)
 
 
 @pytest.mark.parametrize("ttl", [0, -5])

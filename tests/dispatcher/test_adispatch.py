@@ -25,18 +25,20 @@ from b24botevents import (
     Dispatcher,
     DispatchResult,
     Event,
-    MemoryTokenStore,
-    SQLiteTokenStore,
+    InstallRequest,
+    MemoryPortalStore,
+    PortalRecord,
+    SQLitePortalStore,
     parse_event,
 )
 from b24botevents.wire import encode_form
 from dispatch_helpers import (
     FORM,
-    MEMBER,
     PHP_BOT_DELETE,
-    TOKEN,
+    RECORD,
     bot_delete_body,
     install_body,
+    known_store,
     uninstall_body,
 )
 
@@ -103,7 +105,7 @@ def test_adispatch_runs_sync_handlers_without_blocking_the_loop() -> None:
 
 
 def test_ahandle_runs_sync_handlers_without_blocking_the_loop() -> None:
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}))
+    dp = Dispatcher(portal_store=known_store())
     entered, release = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
     dp.on_bot_delete(_rendezvous_handler(entered, release, outcome))
@@ -203,14 +205,14 @@ def test_adispatch_uses_the_given_executor() -> None:
     assert threads[0].startswith("counting-executor")
 
 
-def test_ahandle_uses_the_dispatchers_executor_for_handlers_and_blocking_stores(
+def test_ahandle_runs_handlers_in_the_executor_and_blocking_store_calls_in_their_own_pool(
     tmp_path: Path,
 ) -> None:
-    store = SQLiteTokenStore(tmp_path / "tokens.db")
-    store.set(f"member:{MEMBER}", TOKEN)
     threads: list[str] = []
-    with store, CountingExecutor() as executor:
-        dp = Dispatcher(token_store=store, executor=executor)
+    with ThreadRecordingStore(tmp_path / "tokens.db") as store, CountingExecutor() as executor:
+        assert store.save(RECORD, expected=None) is not None
+        store.names.clear()
+        dp = Dispatcher(portal_store=store, executor=executor)
 
         @dp.on("ONIMBOTDELETE")
         def handler(event: Event) -> None:
@@ -218,34 +220,48 @@ def test_ahandle_uses_the_dispatchers_executor_for_handlers_and_blocking_stores(
 
         response = asyncio.run(dp.ahandle(bot_delete_body(), content_type=FORM))
         assert response.status == 200
-        # the handler, plus at least the store lookup (SQLite may block: not in the loop)
-        assert executor.submitted >= 2
+        # Only the handler goes to the executor: a blocking store call (SQLite may block)
+        # runs in the dispatcher's own store pool, never behind handlers, nor in the loop.
+        assert executor.submitted == 1
+        assert store.names, "the store was not asked"
+        assert all(name.startswith("b24botevents-store") for name in store.names), store.names
     assert threads[0].startswith("counting-executor")
 
 
-class ThreadRecordingStore(SQLiteTokenStore):
-    """A real SQLite token store that notes which thread each call came from."""
+class ThreadRecordingStore(SQLitePortalStore):
+    """A real SQLite portal store that notes which thread each call came from."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.threads: list[int] = []
+        self.names: list[str] = []
 
-    def get(self, portal: str) -> str | None:
+    def _note(self) -> None:
         self.threads.append(threading.get_ident())
-        return super().get(portal)
+        self.names.append(threading.current_thread().name)
 
-    def set(self, portal: str, token: str) -> None:
-        self.threads.append(threading.get_ident())
-        super().set(portal, token)
+    def get(self, member_id: str) -> PortalRecord | None:
+        self._note()
+        return super().get(member_id)
 
-    def delete(self, portal: str) -> None:
-        self.threads.append(threading.get_ident())
-        super().delete(portal)
+    def get_by_domain(self, domain: str) -> PortalRecord | None:
+        self._note()
+        return super().get_by_domain(domain)
+
+    def save(
+        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+    ) -> PortalRecord | None:
+        self._note()
+        return super().save(record, expected=expected, take_domain=take_domain)
+
+    def delete(self, member_id: str, *, expected: int | None = None) -> bool:
+        self._note()
+        return super().delete(member_id, expected=expected)
 
 
 def test_ahandle_keeps_blocking_store_calls_out_of_the_loop(tmp_path: Path) -> None:
     with ThreadRecordingStore(tmp_path / "tokens.db") as store:
-        dp = Dispatcher(token_store=store)
+        dp = Dispatcher(portal_store=store)
 
         async def main() -> tuple[list[int], int]:
             statuses = [
@@ -256,7 +272,8 @@ def test_ahandle_keeps_blocking_store_calls_out_of_the_loop(tmp_path: Path) -> N
 
         statuses, loop_thread = asyncio.run(main())
         assert statuses == [200, 200, 200]
-        assert len(store.threads) >= 5  # get+set(s) at install, get, get+delete(s)
+        # get, get_by_domain and save at install; get; get and save at uninstall
+        assert len(store.threads) >= 6
         assert loop_thread not in store.threads
 
 
@@ -272,11 +289,11 @@ def _minimal_install_body() -> str:
 def test_a_sync_approve_install_hook_runs_off_the_event_loop_thread() -> None:
     seen: list[int] = []
 
-    def approve(event: AppInstallEvent | AppUpdateEvent, replaces_token: bool) -> bool:
+    def approve(event: AppInstallEvent | AppUpdateEvent, request: InstallRequest) -> bool:
         seen.append(threading.get_ident())
         return True
 
-    dp = Dispatcher(token_store=MemoryTokenStore(), approve_install=approve)
+    dp = Dispatcher(portal_store=MemoryPortalStore(), approve_install=approve)
 
     async def run() -> tuple[int, int]:
         response = await dp.ahandle(_minimal_install_body())

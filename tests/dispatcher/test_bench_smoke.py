@@ -34,8 +34,8 @@ def test_bench_quick_runs_and_prints_the_table() -> None:
     rows = lines[lines.index(HEADER) + 2 : lines.index(HEADER) + 2 + 3 * len(VARIANTS)]
     cases = [
         "`parse_event(body)`",
-        "`dp.handle(body)`, MemoryTokenStore",
-        "`dp.handle(body)`, SQLiteTokenStore (file)",
+        "`dp.handle(body)`, MemoryPortalStore",
+        "`dp.handle(body)`, SQLitePortalStore (file)",
     ]
     # Every variant of the body, each with its baseline and both stores.
     assert [(row.split("|")[1].strip(), row.split("|")[2].strip()) for row in rows] == [

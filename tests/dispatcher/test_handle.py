@@ -20,24 +20,26 @@ from b24botevents import (
     Deduplicator,
     Dispatcher,
     Event,
+    InstallReason,
+    InstallRequest,
     Limits,
     MemoryDedupStore,
-    MemoryTokenStore,
+    MemoryPortalStore,
+    PortalStore,
     Response,
-    TokenStore,
 )
-from b24botevents.stores import RedisDedupStore, RedisTokenStore
+from b24botevents.stores import RedisDedupStore, RedisPortalStore
 from b24botevents.wire import encode_form
 from dispatch_helpers import (
     ACCESS,
     CANARIES,
+    DOMAIN,
     FORM,
     JSON,
     MEMBER,
     OTHER_TOKEN,
     PHP_BOT_DELETE,
-    PHP_MEMBER,
-    PHP_TOKEN,
+    PHP_RECORD,
     REFRESH,
     TOKEN,
     Runner,
@@ -45,6 +47,7 @@ from dispatch_helpers import (
     bot_delete_tree,
     form,
     install_body,
+    known_store,
     uninstall_body,
     update_body,
     v2_delete_body,
@@ -55,7 +58,7 @@ TEXT_PLAIN = ("content-type", "text/plain; charset=utf-8")
 
 def _store_dp(**kwargs: Any) -> tuple[Dispatcher, list[Event]]:
     """A dispatcher verifying against a memory store that knows our portal."""
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}), **kwargs)
+    dp = Dispatcher(portal_store=known_store(), **kwargs)
     seen: list[Event] = []
     dp.on_bot_delete(seen.append)
     return dp, seen
@@ -86,7 +89,7 @@ def test_200_handled(run: Runner) -> None:
 
 
 def test_200_ignored_when_no_handler_matches(run: Runner) -> None:
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}))
+    dp = Dispatcher(portal_store=known_store())
     response = run(dp, bot_delete_body())
     _assert_response(response, 200, b"ignored")
     assert response.result is not None
@@ -94,7 +97,7 @@ def test_200_ignored_when_no_handler_matches(run: Runner) -> None:
 
 
 def test_200_ignored_runs_on_unknown(run: Runner) -> None:
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}))
+    dp = Dispatcher(portal_store=known_store())
     unknown: list[Event] = []
     dp.on_unknown(unknown.append)
     response = run(dp, bot_delete_body())
@@ -103,7 +106,7 @@ def test_200_ignored_runs_on_unknown(run: Runner) -> None:
 
 
 def test_200_for_the_real_php_body(run: Runner) -> None:
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{PHP_MEMBER}": PHP_TOKEN}))
+    dp = Dispatcher(portal_store=known_store(PHP_RECORD))
     seen: list[tuple[int, str]] = []
 
     @dp.on_bot_delete
@@ -227,8 +230,8 @@ def test_200_when_the_on_error_hook_deals_with_it(run: Runner) -> None:
 
 
 @pytest.fixture
-def dead_redis_token_store(dead_url: str) -> Iterator[RedisTokenStore]:
-    with RedisTokenStore(dead_url) as store:
+def dead_redis_portal_store(dead_url: str) -> Iterator[RedisPortalStore]:
+    with RedisPortalStore(dead_url) as store:
         yield store
 
 
@@ -243,10 +246,10 @@ def dead_redis_dedup_store(dead_url: str) -> Iterator[RedisDedupStore]:
     [bot_delete_body(), install_body(), update_body(), uninstall_body()],
     ids=["ONIMBOTDELETE", "ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL"],
 )
-def test_503_token_store_down(
-    run: Runner, dead_redis_token_store: RedisTokenStore, body: bytes
+def test_503_portal_store_down(
+    run: Runner, dead_redis_portal_store: RedisPortalStore, body: bytes
 ) -> None:
-    dp = Dispatcher(token_store=dead_redis_token_store)
+    dp = Dispatcher(portal_store=dead_redis_portal_store)
     seen: list[Event] = []
     dp.on_unknown(seen.append)
     for code in ("ONIMBOTDELETE", "ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL"):
@@ -274,17 +277,72 @@ def test_503_dedup_store_down_without_verification(
 
 
 def test_503_with_approve_install_hook(
-    run: Runner, dead_redis_token_store: RedisTokenStore
+    run: Runner, dead_redis_portal_store: RedisPortalStore
 ) -> None:
-    asked: list[bool] = []
+    asked: list[InstallRequest] = []
 
-    def approve(event: Any, replaces: bool) -> bool:
-        asked.append(replaces)
+    def approve(event: Any, request: InstallRequest) -> bool:
+        asked.append(request)
         return True
 
-    dp = Dispatcher(token_store=dead_redis_token_store, approve_install=approve)
+    dp = Dispatcher(portal_store=dead_redis_portal_store, approve_install=approve)
     _assert_response(run(dp, install_body()), 503, b"service unavailable")
     assert asked == []  # the store could not say whether a token exists: nothing to ask
+
+
+# ---- the portal record through the dispatcher -------------------------------------------
+
+
+def test_uninstall_is_recorded_before_its_handlers_and_a_repeat_is_a_duplicate(
+    run: Runner,
+) -> None:
+    store = known_store()
+    dp = Dispatcher(portal_store=store)
+    seen_installed: list[bool] = []
+
+    @dp.on("ONAPPUNINSTALL")
+    def uninstalled(event: Event) -> None:
+        record = store.get(MEMBER)
+        assert record is not None
+        seen_installed.append(record.installed)
+
+    first = run(dp, uninstall_body())
+    assert (first.status, first.body) == (200, b"ok")
+    assert seen_installed == [False]  # already uninstalled when the handler ran
+    repeat = run(dp, uninstall_body())
+    assert (repeat.status, repeat.body) == (200, b"duplicate")
+    assert seen_installed == [False]  # not run again
+    assert run(dp, bot_delete_body()).status == 403
+    assert store.get_by_domain(DOMAIN) is None  # the domain is free for a reinstall
+    assert run(dp, install_body()).status == 200
+    assert run(dp, bot_delete_body()).status == 200
+
+
+def test_an_event_from_another_domain_than_the_bound_one_is_403(run: Runner) -> None:
+    dp, seen = _store_dp()
+    assert run(dp, bot_delete_body(domain="elsewhere.bitrix24.com")).status == 403
+    assert run(dp, bot_delete_body()).status == 200
+    assert len(seen) == 1
+
+
+def test_approve_install_is_asked_with_an_install_request(run: Runner) -> None:
+    asked: list[InstallRequest] = []
+
+    def approve(event: Any, request: InstallRequest) -> bool:
+        asked.append(request)
+        return True
+
+    store = known_store()
+    dp = Dispatcher(portal_store=store, approve_install=approve)
+    assert run(dp, update_body(token=OTHER_TOKEN)).status == 200
+    assert [(r.reason, r.member_id, r.domain, r.replaces_token) for r in asked] == [
+        (InstallReason.NEW_TOKEN, MEMBER, DOMAIN, True)
+    ]
+    record = store.get(MEMBER)
+    assert record is not None
+    assert (record.application_token, record.installed) == (OTHER_TOKEN, True)
+    assert run(dp, update_body(token=OTHER_TOKEN)).status == 200  # a repeat: not asked
+    assert len(asked) == 1
 
 
 # ---- content types ---------------------------------------------------------------------
@@ -361,8 +419,8 @@ def _library_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord
 
 def test_quiet_at_info_for_successful_events(run: Runner, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    store: TokenStore = MemoryTokenStore()
-    dp = Dispatcher(token_store=store, dedup=Deduplicator(MemoryDedupStore(), ttl=60))
+    store: PortalStore = MemoryPortalStore()
+    dp = Dispatcher(portal_store=store, dedup=Deduplicator(MemoryDedupStore(), ttl=60))
     seen: list[Event] = []
     for code in ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL", "ONIMBOTDELETE"):
         dp.on(code)(seen.append)
@@ -399,8 +457,8 @@ def test_no_token_in_responses_or_logs_at_debug(
     run: Runner, caplog: pytest.LogCaptureFixture, dead_url: str
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    store = MemoryTokenStore()
-    dp = Dispatcher(token_store=store)
+    store = MemoryPortalStore()
+    dp = Dispatcher(portal_store=store)
     dp.on_bot_delete(lambda event: None)
 
     @dp.on("ONIMBOTDELETE")
@@ -428,13 +486,13 @@ def test_no_token_in_responses_or_logs_at_debug(
     responses.append(run(static, bot_delete_body(token=OTHER_TOKEN)))  # static mismatch
     responses.append(run(static, bot_delete_body(token=ACCESS)))
     refusing = Dispatcher(
-        token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}),
-        approve_install=lambda event, replaces: False,
+        portal_store=known_store(),
+        approve_install=lambda event, request: False,
     )
     responses.append(run(refusing, install_body(token=OTHER_TOKEN)))  # hook refused
     responses.append(run(refusing, update_body(token=OTHER_TOKEN)))
-    with RedisTokenStore(dead_url) as dead_store:
-        responses.append(run(Dispatcher(token_store=dead_store), bot_delete_body()))
+    with RedisPortalStore(dead_url) as dead_store:
+        responses.append(run(Dispatcher(portal_store=dead_store), bot_delete_body()))
     with RedisDedupStore(dead_url) as dead_dedup:
         outage = Dispatcher(application_token=TOKEN, dedup=Deduplicator(dead_dedup))
         responses.append(run(outage, bot_delete_body()))

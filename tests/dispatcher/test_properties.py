@@ -20,7 +20,7 @@ from b24botevents import (
     Dispatcher,
     Event,
     LimitExceeded,
-    MemoryTokenStore,
+    MemoryPortalStore,
     UnsupportedContentType,
     parse_event,
 )
@@ -30,6 +30,7 @@ from dispatch_helpers import (
     FORM,
     JSON,
     MEMBER,
+    RECORD,
     TOKEN,
     bot_delete_tree,
     example,
@@ -99,7 +100,7 @@ def _dispatchers() -> list[Dispatcher]:
     return [
         Dispatcher(verify=False),
         Dispatcher(application_token=TOKEN),
-        Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN})),
+        Dispatcher(portal_store=MemoryPortalStore([RECORD])),
     ]
 
 

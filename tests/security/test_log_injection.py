@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from b24botevents import Dispatcher, Event
-from b24botevents.stores import MemoryTokenStore
+from b24botevents.stores import MemoryPortalStore
 from b24botevents.testing import Portal
 from b24botevents.wire import encode_form
 
@@ -88,9 +88,9 @@ def test_a_200_kb_member_id_makes_one_short_log_line() -> None:
 
 def test_a_200_kb_domain_makes_one_short_log_line() -> None:
     portal = Portal.random()
-    store = MemoryTokenStore({f"member:{portal.member_id}": portal.application_token})
+    store = MemoryPortalStore([portal.record()])
     forged = body(portal, member_id="", domain="d" * HUGE + ".bitrix24.com")
-    assert_one_short_line_each(Dispatcher(token_store=store), forged, 403)
+    assert_one_short_line_each(Dispatcher(portal_store=store), forged, 403)
 
 
 def test_a_newline_in_member_id_cannot_forge_a_second_log_line() -> None:
@@ -101,9 +101,9 @@ def test_a_newline_in_member_id_cannot_forge_a_second_log_line() -> None:
 
 def test_a_carriage_return_in_the_domain_cannot_forge_a_second_log_line() -> None:
     portal = Portal.random()
-    store = MemoryTokenStore({f"member:{portal.member_id}": portal.application_token})
+    store = MemoryPortalStore([portal.record()])
     forged = body(portal, member_id="", domain="d.bitrix24.com\r" + FORGED)
-    assert_one_short_line_each(Dispatcher(token_store=store), forged, 403)
+    assert_one_short_line_each(Dispatcher(portal_store=store), forged, 403)
 
 
 def test_a_newline_in_the_event_code_cannot_forge_a_second_log_line() -> None:
@@ -131,7 +131,7 @@ def test_a_stale_event_with_a_200_kb_code_makes_one_short_log_line() -> None:
 
 def test_an_install_refused_by_the_hook_with_a_200_kb_member_id_makes_one_short_line() -> None:
     portal = Portal.random()
-    dp = Dispatcher(token_store=MemoryTokenStore(), approve_install=lambda event, replaces: False)
+    dp = Dispatcher(portal_store=MemoryPortalStore(), approve_install=lambda event, replaces: False)
     install = body(portal, "ONAPPINSTALL", member_id="m" * HUGE + FORGED)
     assert_one_short_line_each(dp, install, 403)
 

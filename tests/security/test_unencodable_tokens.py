@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from b24botevents import Dispatcher, Response
-from b24botevents.stores import MemoryTokenStore
+from b24botevents.stores import MemoryPortalStore, PortalRecord
 
 Runner = Callable[[Dispatcher, Any], Response]
 MEMBER = "m"
+DOMAIN = "m.bitrix24.com"
 TOKEN = "0123456789abcdef0123456789abcdef"
 SURROGATE = "\ud800"
 
@@ -35,7 +36,8 @@ def run(request: pytest.FixtureRequest) -> Runner:
 
 
 def tree(token: str, code: str = "ONCUSTOMEVENT") -> dict[str, Any]:
-    return {"event": code, "auth": {"member_id": MEMBER, "application_token": token}}
+    auth = {"member_id": MEMBER, "domain": DOMAIN, "application_token": token}
+    return {"event": code, "auth": auth}
 
 
 def test_a_lone_surrogate_token_is_refused_by_a_static_token(run: Runner) -> None:
@@ -51,37 +53,37 @@ def test_a_lone_surrogate_token_is_refused_by_a_rotation_list(run: Runner) -> No
 
 
 def test_a_lone_surrogate_token_is_refused_by_a_stored_token(run: Runner) -> None:
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}))
+    dp = Dispatcher(portal_store=MemoryPortalStore([PortalRecord(MEMBER, DOMAIN, TOKEN)]))
     assert run(dp, tree(SURROGATE)).status == 403
 
 
-def test_a_stored_lone_surrogate_token_refuses_a_real_token(run: Runner) -> None:
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": "\udc00"}))
-    assert run(dp, tree(TOKEN)).status == 403
-    assert run(dp, tree("é")).status == 403
+@pytest.mark.parametrize("token", ["\udc00", SURROGATE, TOKEN + SURROGATE])
+def test_a_lone_surrogate_token_can_never_be_stored(token: str) -> None:
+    with pytest.raises(ValueError, match="valid Unicode"):
+        PortalRecord(MEMBER, DOMAIN, token)
 
 
 def test_a_lone_surrogate_token_does_not_match_itself(run: Runner) -> None:
     static = Dispatcher(application_token=SURROGATE)
-    stored = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": SURROGATE}))
     assert run(static, tree(SURROGATE)).status == 403
-    assert run(stored, tree(SURROGATE)).status == 403
 
 
 def test_an_install_with_a_lone_surrogate_token_is_refused_and_stores_nothing(
     run: Runner,
 ) -> None:
-    store = MemoryTokenStore()
-    dp = Dispatcher(token_store=store)
+    store = MemoryPortalStore()
+    dp = Dispatcher(portal_store=store)
     assert run(dp, tree(SURROGATE, "ONAPPINSTALL")).status == 403
-    assert store.get(f"member:{MEMBER}") is None
+    assert store.get(MEMBER) is None
     assert run(dp, tree(TOKEN, "ONAPPINSTALL")).status == 200  # a real install still works
 
 
 def test_an_approved_update_to_a_lone_surrogate_token_is_refused_and_keeps_the_old_one(
     run: Runner,
 ) -> None:
-    store = MemoryTokenStore({f"member:{MEMBER}": TOKEN})
-    dp = Dispatcher(token_store=store, approve_install=lambda event, replaces: True)
+    store = MemoryPortalStore([PortalRecord(MEMBER, DOMAIN, TOKEN)])
+    dp = Dispatcher(portal_store=store, approve_install=lambda event, request: True)
     assert run(dp, tree(SURROGATE, "ONAPPUPDATE")).status == 403
-    assert store.get(f"member:{MEMBER}") == TOKEN
+    record = store.get(MEMBER)
+    assert record is not None
+    assert record.application_token == TOKEN

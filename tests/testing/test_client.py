@@ -11,14 +11,14 @@ from b24botevents import (
     AppUninstallEvent,
     Dispatcher,
     Event,
-    MemoryTokenStore,
+    MemoryPortalStore,
     Response,
 )
 from b24botevents.testing import Portal, PortalClient, bot_delete_body, sample_body
 
 
 def recording_dispatcher() -> tuple[Dispatcher, list[Event]]:
-    dp = Dispatcher(token_store=MemoryTokenStore())
+    dp = Dispatcher(portal_store=MemoryPortalStore())
     seen: list[Event] = []
 
     @dp.on_bot_delete

@@ -14,12 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 USER_TESTS = """
-from b24botevents import BotDeleteEvent, Dispatcher, MemoryTokenStore
+from b24botevents import BotDeleteEvent, Dispatcher, MemoryPortalStore
 from b24botevents.testing import Portal, PortalClient
 
 
 def make_dp(seen):
-    dp = Dispatcher(token_store=MemoryTokenStore())
+    dp = Dispatcher(portal_store=MemoryPortalStore())
 
     @dp.on("ONIMBOTDELETE")
     def on_delete(event: BotDeleteEvent) -> None:

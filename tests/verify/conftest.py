@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dispatch_fixtures import make_token_store as make_token_store
+from dispatch_fixtures import make_portal_store as make_portal_store
+from dispatch_fixtures import portal_store as portal_store
 from dispatch_fixtures import run as run
-from dispatch_fixtures import token_store as token_store

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from b24botevents import Dispatcher, Event, MemoryTokenStore, VerificationFailed
+from b24botevents import Dispatcher, Event, MemoryPortalStore, PortalRecord, VerificationFailed
 from b24botevents.convert import event_from_tree
 from b24botevents.verify import Envelope, check_age, read_envelope
-from dispatch_helpers import MEMBER, TOKEN, Runner, bot_delete_tree, form, now_ts
+from dispatch_helpers import DOMAIN, MEMBER, TOKEN, Runner, bot_delete_tree, form, now_ts
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -65,7 +65,9 @@ def test_a_stale_malformed_body_is_refused_before_its_model_is_built(
     run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built = _spying(monkeypatch)
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}), max_age=60)
+    dp = Dispatcher(
+        portal_store=MemoryPortalStore([PortalRecord(MEMBER, DOMAIN, TOKEN)]), max_age=60
+    )
     tree = bot_delete_tree(ts=now_ts() - 3600)
     tree["data"]["BOT_ID"] = "not-an-int"
     assert run(dp, form(tree)).status == 403
@@ -77,12 +79,14 @@ def test_an_unreadable_ts_is_refused_like_a_missing_one_when_max_age_is_set(
     run: Runner, monkeypatch: pytest.MonkeyPatch, ts: str
 ) -> None:
     built = _spying(monkeypatch)
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}), max_age=60)
+    dp = Dispatcher(
+        portal_store=MemoryPortalStore([PortalRecord(MEMBER, DOMAIN, TOKEN)]), max_age=60
+    )
     tree = bot_delete_tree()
     tree["ts"] = ts
     assert run(dp, form(tree)).status == 403
     assert built == []
     # Without a replay window the same body reaches the model, which refuses its ts.
-    dp = Dispatcher(token_store=MemoryTokenStore({f"member:{MEMBER}": TOKEN}))
+    dp = Dispatcher(portal_store=MemoryPortalStore([PortalRecord(MEMBER, DOMAIN, TOKEN)]))
     assert run(dp, form(tree)).status == 400
     assert len(built) == 1

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from b24botevents import Deduplicator, MemoryTokenStore
+from b24botevents import Deduplicator, MemoryPortalStore, PortalRecord
 from b24botevents.verify import (
     ACCEPT,
     NoVerifier,
+    PortalVerifier,
     StaticVerifier,
-    StoreVerifier,
     Verdict,
     make_verifier,
     read_envelope,
@@ -19,11 +19,11 @@ from b24botevents.verify import (
 
 
 def test_each_source_gives_its_verifier() -> None:
-    assert isinstance(make_verifier(token_store=MemoryTokenStore()), StoreVerifier)
+    assert isinstance(make_verifier(portal_store=MemoryPortalStore()), PortalVerifier)
     assert isinstance(make_verifier(application_token="t"), StaticVerifier)
     assert isinstance(make_verifier(verify=False), NoVerifier)
-    store = make_verifier(token_store=MemoryTokenStore(), approve_install=lambda e, r: True)
-    assert isinstance(store, StoreVerifier)
+    store = make_verifier(portal_store=MemoryPortalStore(), approve_install=lambda e, r: True)
+    assert isinstance(store, PortalVerifier)
     assert store.approval
 
 
@@ -31,10 +31,10 @@ def test_each_source_gives_its_verifier() -> None:
     ("kwargs", "message"),
     [
         ({}, "say where the expected application_token comes from"),
-        ({"token_store": MemoryTokenStore(), "application_token": "t"}, "not both"),
+        ({"portal_store": MemoryPortalStore(), "application_token": "t"}, "not both"),
         ({"verify": False, "application_token": "t"}, "contradicts"),
-        ({"application_token": "t", "approve_install": print}, "needs token_store"),
-        ({"verify": False, "approve_install": print}, "needs token_store"),
+        ({"application_token": "t", "approve_install": print}, "needs portal_store"),
+        ({"verify": False, "approve_install": print}, "needs portal_store"),
     ],
 )
 def test_ambiguous_or_contradictory_sources_are_refused(
@@ -68,17 +68,17 @@ class _NoBlockingFlag:
 
 def test_a_store_that_does_not_declare_blocking_is_refused_by_name() -> None:
     with pytest.raises(TypeError, match="_NoBlockingFlag must declare `blocking"):
-        make_verifier(token_store=_NoBlockingFlag())  # type: ignore[arg-type]
+        make_verifier(portal_store=_NoBlockingFlag())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="_NoBlockingFlag must declare `blocking"):
         Deduplicator(_NoBlockingFlag())  # type: ignore[arg-type]
 
 
 def test_an_ordinary_accepted_event_shares_the_immutable_accept_verdict() -> None:
-    store = MemoryTokenStore({"member:m": "t"})
+    store = MemoryPortalStore([PortalRecord("m", "m.bitrix24.com", "t")])
     envelope = read_envelope(
         {"event": "ONIMBOTDELETE", "auth": {"member_id": "m", "application_token": "t"}}
     )
-    assert make_verifier(token_store=store).check(envelope) is ACCEPT
+    assert make_verifier(portal_store=store).check(envelope) is ACCEPT
     assert make_verifier(application_token="t").check(envelope) is ACCEPT
     assert make_verifier(verify=False).check(envelope) is ACCEPT
     assert not ACCEPT.effects
@@ -86,15 +86,20 @@ def test_an_ordinary_accepted_event_shares_the_immutable_accept_verdict() -> Non
         ACCEPT.effects = True
 
 
-def test_lifecycle_verdicts_have_effects_so_the_store_work_runs() -> None:
-    store = MemoryTokenStore({"member:m": "t"})
-    verifier = make_verifier(token_store=store)
-    for code in ("ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL"):
-        envelope = read_envelope(
-            {"event": code, "auth": {"member_id": "m", "domain": "d", "application_token": "t"}}
-        )
+def test_lifecycle_verdicts_that_write_have_effects_so_the_store_work_runs() -> None:
+    store = MemoryPortalStore([PortalRecord("m", "m.bitrix24.com", "t")])
+    verifier = make_verifier(portal_store=store)
+    for code, member_id in (("ONAPPINSTALL", "new"), ("ONAPPUNINSTALL", "m")):
+        auth = {"member_id": member_id, "domain": "m.bitrix24.com", "application_token": "t"}
+        if member_id == "new":
+            auth["domain"] = "new.bitrix24.com"
+        envelope = read_envelope({"event": code, "auth": auth})
         verdict = verifier.check(envelope)
         assert verdict.effects, code
+        assert verdict.write is not None
         assert verdict.envelope is envelope
+    # An update that repeats what is stored writes nothing: the shared ACCEPT.
+    repeat = {"member_id": "m", "domain": "m.bitrix24.com", "application_token": "t"}
+    assert verifier.check(read_envelope({"event": "ONAPPUPDATE", "auth": repeat})) is ACCEPT
     assert Verdict(None, effects=True).effects
     assert "effects=True" in repr(Verdict(None, effects=True))

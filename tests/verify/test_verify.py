@@ -21,8 +21,11 @@ from b24botevents import (
     BotV2DeleteEvent,
     Dispatcher,
     Event,
-    MemoryTokenStore,
-    TokenStore,
+    InstallReason,
+    InstallRequest,
+    MemoryPortalStore,
+    PortalRecord,
+    PortalStore,
 )
 from b24botevents.convert import event_from_tree
 from dispatch_helpers import (
@@ -45,8 +48,6 @@ from dispatch_helpers import (
     v2_delete_tree,
 )
 
-MEMBER_KEY = f"member:{MEMBER}"
-DOMAIN_KEY = f"domain:{DOMAIN}"
 ALL_CODES = ("ONIMBOTDELETE", "ONIMBOTV2DELETE", "ONAPPINSTALL", "ONAPPUPDATE", "ONAPPUNINSTALL")
 
 
@@ -59,12 +60,33 @@ def recorded(dp: Dispatcher) -> list[Event]:
     return seen
 
 
-def _approver(answer: bool, asked: list[tuple[Event, bool]]) -> Callable[[Any, bool], bool]:
-    def approve(event: Any, replaces_token: bool) -> bool:
-        asked.append((event, replaces_token))
+def _approver(
+    answer: bool, asked: list[tuple[Event, InstallRequest]]
+) -> Callable[[Any, InstallRequest], bool]:
+    def approve(event: Any, request: InstallRequest) -> bool:
+        asked.append((event, request))
         return answer
 
     return approve
+
+
+def seed(
+    store: PortalStore, *, member: str = MEMBER, domain: str = DOMAIN, token: str = TOKEN
+) -> None:
+    """Install a portal directly in the store."""
+    assert store.save(PortalRecord(member, domain, token), expected=None) is not None
+
+
+def token_of(store: PortalStore, member: str = MEMBER) -> str | None:
+    """The token an installed portal verifies with, or None."""
+    record = store.get(member)
+    return record.application_token if record is not None and record.installed else None
+
+
+def domain_token(store: PortalStore, domain: str = DOMAIN) -> str | None:
+    """The token of the installed portal bound to ``domain``, or None."""
+    record = store.get_by_domain(domain)
+    return None if record is None else record.application_token
 
 
 # ---- construction ----------------------------------------------------------------------
@@ -76,19 +98,19 @@ def test_no_token_source_raises() -> None:
 
 
 def test_verification_is_on_by_default() -> None:
-    dp = Dispatcher(token_store=MemoryTokenStore())
+    dp = Dispatcher(portal_store=MemoryPortalStore())
     seen = recorded(dp)
     assert dp.handle(bot_delete_body(), content_type=FORM).status == 403
     assert seen == []
 
 
-def test_token_store_and_application_token_raises() -> None:
+def test_portal_store_and_application_token_raises() -> None:
     with pytest.raises(ValueError, match="not both"):
-        Dispatcher(token_store=MemoryTokenStore(), application_token="t")
+        Dispatcher(portal_store=MemoryPortalStore(), application_token="t")
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"application_token": "t"}, {"token_store": MemoryTokenStore()}], ids=repr
+    "kwargs", [{"application_token": "t"}, {"portal_store": MemoryPortalStore()}], ids=repr
 )
 def test_verify_false_with_a_token_source_raises(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="verify=False"):
@@ -96,7 +118,7 @@ def test_verify_false_with_a_token_source_raises(kwargs: dict[str, Any]) -> None
 
 
 @pytest.mark.parametrize("kwargs", [{"application_token": "t"}, {"verify": False}, {}], ids=repr)
-def test_approve_install_without_token_store_raises(kwargs: dict[str, Any]) -> None:
+def test_approve_install_without_portal_store_raises(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the message depends on what else is missing
         Dispatcher(approve_install=lambda event, replaces: True, **kwargs)
     if kwargs:
@@ -122,26 +144,29 @@ def test_max_age_must_be_positive(max_age: Any) -> None:
         Dispatcher(verify=False, max_age=max_age)
 
 
-# ---- per-portal tokens in a store: install, verify, uninstall --------------------------
+# ---- per-portal records in a store: install, verify, uninstall -------------------------
 
 
-def test_install_stores_the_token_under_member_and_domain_keys(
-    token_store: TokenStore, run: Runner
+def test_install_stores_one_record_bound_to_member_and_domain(
+    portal_store: PortalStore, run: Runner
 ) -> None:
-    dp = Dispatcher(token_store=token_store)
+    dp = Dispatcher(portal_store=portal_store)
     seen = recorded(dp)
     # The domain is matched case-insensitively: stored lowercased.
     response = run(dp, install_body(domain=DOMAIN.upper()))
     assert (response.status, response.body) == (200, b"ok")
     assert [type(e) for e in seen] == [AppInstallEvent]
-    assert token_store.get(MEMBER_KEY) == TOKEN
-    assert token_store.get(DOMAIN_KEY) == TOKEN
+    record = portal_store.get(MEMBER)
+    assert record is not None
+    assert (record.member_id, record.domain, record.application_token) == (MEMBER, DOMAIN, TOKEN)
+    assert (record.installed, record.revision) == (True, 1)
+    assert portal_store.get_by_domain(DOMAIN) == record
 
 
 def test_after_install_the_token_passes_and_another_is_403(
-    token_store: TokenStore, run: Runner
+    portal_store: PortalStore, run: Runner
 ) -> None:
-    dp = Dispatcher(token_store=token_store)
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, install_body()).status == 200
     seen = recorded(dp)
     assert run(dp, bot_delete_body()).status == 200
@@ -154,161 +179,185 @@ def test_after_install_the_token_passes_and_another_is_403(
     assert seen == []
 
 
-def test_reinstall_with_the_same_token_passes(token_store: TokenStore, run: Runner) -> None:
-    dp = Dispatcher(token_store=token_store)
+def test_reinstall_with_the_same_token_passes_and_writes_nothing(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, install_body()).status == 200
     assert run(dp, install_body()).status == 200
-    assert token_store.get(MEMBER_KEY) == TOKEN
+    assert token_of(portal_store) == TOKEN
+    record = portal_store.get(MEMBER)
+    assert record is not None
+    assert record.revision == 1
 
 
 def test_install_with_a_different_token_is_refused_without_a_hook(
-    token_store: TokenStore, run: Runner
+    portal_store: PortalStore, run: Runner
 ) -> None:
-    dp = Dispatcher(token_store=token_store)
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, install_body()).status == 200
     seen = recorded(dp)
     assert run(dp, install_body(token=OTHER_TOKEN)).status == 403
     assert seen == []
-    assert token_store.get(MEMBER_KEY) == TOKEN
-    assert token_store.get(DOMAIN_KEY) == TOKEN
+    assert token_of(portal_store) == TOKEN
+    assert domain_token(portal_store) == TOKEN
 
 
-def test_uninstall_runs_handlers_with_the_token_still_stored_then_deletes_it(
-    token_store: TokenStore, run: Runner
+def test_uninstall_marks_the_portal_uninstalled_before_its_handlers_run(
+    portal_store: PortalStore, run: Runner
 ) -> None:
-    dp = Dispatcher(token_store=token_store)
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, install_body()).status == 200
-    during: list[tuple[str | None, str | None]] = []
+    during: list[tuple[bool | None, str | None]] = []
 
     @dp.on_app_uninstall
     def uninstalled(event: Event) -> None:
-        during.append((token_store.get(MEMBER_KEY), token_store.get(DOMAIN_KEY)))
+        record = portal_store.get(MEMBER)
+        during.append((None if record is None else record.installed, domain_token(portal_store)))
 
     assert run(dp, uninstall_body()).status == 200
-    assert during == [(TOKEN, TOKEN)]
-    assert token_store.get(MEMBER_KEY) is None
-    assert token_store.get(DOMAIN_KEY) is None
+    assert during == [(False, None)]
+    record = portal_store.get(MEMBER)
+    assert record is not None
+    assert not record.installed
+    assert portal_store.get_by_domain(DOMAIN) is None
     seen = recorded(dp)
     assert run(dp, bot_delete_body()).status == 403
     assert run(dp, v2_delete_body()).status == 403
-    assert run(dp, uninstall_body()).status == 403
+    # The same uninstall again: 200, handlers not run again.
+    assert (run(dp, uninstall_body()).status, run(dp, uninstall_body()).body) == (200, b"duplicate")
     assert seen == []
-    assert during == [(TOKEN, TOKEN)]
+    assert during == [(False, None)]
+    # A reinstall with a new token works at once.
+    assert run(dp, install_body(token=OTHER_TOKEN)).status == 200
+    assert token_of(portal_store) == OTHER_TOKEN
 
 
-def test_uninstall_with_a_wrong_token_deletes_nothing(token_store: TokenStore, run: Runner) -> None:
-    dp = Dispatcher(token_store=token_store)
+def test_uninstall_with_a_wrong_token_changes_nothing(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, install_body()).status == 200
     seen = recorded(dp)
     assert run(dp, uninstall_body(token=OTHER_TOKEN)).status == 403
     assert seen == []
-    assert token_store.get(MEMBER_KEY) == TOKEN
+    assert token_of(portal_store) == TOKEN
     assert run(dp, bot_delete_body()).status == 200
 
 
-def test_update_with_the_stored_token(token_store: TokenStore, run: Runner) -> None:
-    dp = Dispatcher(token_store=token_store)
+def test_update_with_the_stored_token(portal_store: PortalStore, run: Runner) -> None:
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, install_body()).status == 200
     seen = recorded(dp)
     assert run(dp, update_body()).status == 200
     assert [type(e) for e in seen] == [AppUpdateEvent]
-    assert token_store.get(MEMBER_KEY) == TOKEN
+    assert token_of(portal_store) == TOKEN
 
 
 def test_update_with_a_different_token_is_refused_without_a_hook(
-    token_store: TokenStore, run: Runner
+    portal_store: PortalStore, run: Runner
 ) -> None:
-    dp = Dispatcher(token_store=token_store)
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, install_body()).status == 200
     seen = recorded(dp)
     assert run(dp, update_body(token=OTHER_TOKEN)).status == 403
     assert run(dp, update_body(member_id="unknown-portal", domain="x.bitrix24.com")).status == 403
     assert seen == []
-    assert token_store.get(MEMBER_KEY) == TOKEN
+    assert token_of(portal_store) == TOKEN
+    assert portal_store.get("unknown-portal") is None
 
 
 def test_lookup_is_by_domain_only_when_there_is_no_member_id(
-    token_store: TokenStore, run: Runner
+    portal_store: PortalStore, run: Runner
 ) -> None:
-    token_store.set(DOMAIN_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store)
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store)
     seen = recorded(dp)
     assert run(dp, bot_delete_body(member_id=None)).status == 200
     assert run(dp, v2_delete_body(domain=DOMAIN.upper())).status == 200
     assert len(seen) == 2
-    # With a member_id the portal is keyed by it; a domain entry does not stand in.
-    assert run(dp, bot_delete_body()).status == 403
+    # With a member_id the portal is that member's record: another member is unknown.
+    assert run(dp, bot_delete_body(member_id="another-member")).status == 403
     assert len(seen) == 2
 
 
-def test_member_id_key_wins_over_domain_key(token_store: TokenStore, run: Runner) -> None:
-    token_store.set(MEMBER_KEY, TOKEN)
-    token_store.set(DOMAIN_KEY, OTHER_TOKEN)
-    dp = Dispatcher(token_store=token_store)
+def test_a_member_id_is_verified_against_its_own_record_only(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    seed(portal_store)
+    seed(portal_store, member="other-member", domain="other.bitrix24.com", token=OTHER_TOKEN)
+    dp = Dispatcher(portal_store=portal_store)
     seen = recorded(dp)
     assert run(dp, bot_delete_body()).status == 200
     assert run(dp, bot_delete_body(token=OTHER_TOKEN)).status == 403
-    assert run(dp, bot_delete_body(member_id=None, token=OTHER_TOKEN)).status == 200
+    assert run(dp, v2_delete_body(domain="other.bitrix24.com", token=OTHER_TOKEN)).status == 200
     assert len(seen) == 2
 
 
-def test_install_without_member_id_stores_by_domain(token_store: TokenStore, run: Runner) -> None:
-    dp = Dispatcher(token_store=token_store)
-    assert run(dp, install_body(member_id=None)).status == 200
-    assert token_store.get(DOMAIN_KEY) == TOKEN
-    assert token_store.get(MEMBER_KEY) is None
-    assert run(dp, v2_delete_body()).status == 200
+def test_install_without_member_id_is_refused(portal_store: PortalStore, run: Runner) -> None:
+    dp = Dispatcher(portal_store=portal_store)
+    seen = recorded(dp)
+    assert run(dp, install_body(member_id=None)).status == 403
+    assert seen == []
+    assert portal_store.get_by_domain(DOMAIN) is None
 
 
 # ---- approve_install -------------------------------------------------------------------
 
 
-def test_first_install_asks_the_hook_which_may_refuse(token_store: TokenStore, run: Runner) -> None:
-    asked: list[tuple[Event, bool]] = []
-    dp = Dispatcher(token_store=token_store, approve_install=_approver(False, asked))
+def test_first_install_asks_the_hook_which_may_refuse(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    asked: list[tuple[Event, InstallRequest]] = []
+    dp = Dispatcher(portal_store=portal_store, approve_install=_approver(False, asked))
     seen = recorded(dp)
     response = run(dp, install_body())
     assert response.status == 403
     assert len(asked) == 1
-    event, replaces = asked[0]
+    event, request = asked[0]
     assert isinstance(event, AppInstallEvent)
     assert event.member_id == MEMBER
     assert event.auth is not None
     assert event.auth.application_token == TOKEN
-    assert replaces is False
+    assert request == InstallRequest(InstallReason.FIRST_INSTALL, MEMBER, DOMAIN)
+    assert request.first_install
+    assert not request.replaces_token
+    assert not request.domain_claim
     assert seen == []
-    assert token_store.get(MEMBER_KEY) is None
-    assert token_store.get(DOMAIN_KEY) is None
+    assert portal_store.get(MEMBER) is None
+    assert portal_store.get_by_domain(DOMAIN) is None
     assert run(dp, bot_delete_body()).status == 403
 
 
-def test_first_install_approved_by_the_hook_is_stored(token_store: TokenStore, run: Runner) -> None:
-    asked: list[tuple[Event, bool]] = []
-    dp = Dispatcher(token_store=token_store, approve_install=_approver(True, asked))
+def test_first_install_approved_by_the_hook_is_stored(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    asked: list[tuple[Event, InstallRequest]] = []
+    dp = Dispatcher(portal_store=portal_store, approve_install=_approver(True, asked))
     seen = recorded(dp)
     assert run(dp, install_body()).status == 200
-    assert [replaces for _, replaces in asked] == [False]
+    assert [request.reason for _, request in asked] == [InstallReason.FIRST_INSTALL]
     assert [type(e) for e in seen] == [AppInstallEvent]
-    assert token_store.get(MEMBER_KEY) == TOKEN
-    assert token_store.get(DOMAIN_KEY) == TOKEN
+    assert token_of(portal_store) == TOKEN
+    assert domain_token(portal_store) == TOKEN
 
 
 @pytest.mark.parametrize("answer", [True, False])
 def test_install_with_a_different_token_asks_the_hook(
-    token_store: TokenStore, run: Runner, answer: bool
+    portal_store: PortalStore, run: Runner, answer: bool
 ) -> None:
-    asked: list[tuple[Event, bool]] = []
-    token_store.set(MEMBER_KEY, TOKEN)
-    token_store.set(DOMAIN_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store, approve_install=_approver(answer, asked))
+    asked: list[tuple[Event, InstallRequest]] = []
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store, approve_install=_approver(answer, asked))
     seen = recorded(dp)
     response = run(dp, install_body(token=OTHER_TOKEN))
-    assert [replaces for _, replaces in asked] == [True]
+    assert [request.reason for _, request in asked] == [InstallReason.NEW_TOKEN]
+    assert [request.replaces_token for _, request in asked] == [True]
     expected = OTHER_TOKEN if answer else TOKEN
     assert response.status == (200 if answer else 403)
     assert len(seen) == (1 if answer else 0)
-    assert token_store.get(MEMBER_KEY) == expected
-    assert token_store.get(DOMAIN_KEY) == expected
+    assert token_of(portal_store) == expected
+    assert domain_token(portal_store) == expected
     # whichever token is stored now is the one that passes
     assert run(dp, bot_delete_body(token=expected)).status == 200
     assert run(dp, bot_delete_body(token=TOKEN if answer else OTHER_TOKEN)).status == 403
@@ -316,76 +365,76 @@ def test_install_with_a_different_token_asks_the_hook(
 
 @pytest.mark.parametrize("answer", [True, False])
 def test_update_with_a_different_token_asks_the_hook(
-    token_store: TokenStore, run: Runner, answer: bool
+    portal_store: PortalStore, run: Runner, answer: bool
 ) -> None:
-    asked: list[tuple[Event, bool]] = []
-    token_store.set(MEMBER_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store, approve_install=_approver(answer, asked))
+    asked: list[tuple[Event, InstallRequest]] = []
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store, approve_install=_approver(answer, asked))
     seen = recorded(dp)
     response = run(dp, update_body(token=OTHER_TOKEN))
     assert len(asked) == 1
     assert isinstance(asked[0][0], AppUpdateEvent)
-    assert asked[0][1] is True
+    assert asked[0][1].replaces_token is True
     assert response.status == (200 if answer else 403)
     assert len(seen) == (1 if answer else 0)
-    assert token_store.get(MEMBER_KEY) == (OTHER_TOKEN if answer else TOKEN)
+    assert token_of(portal_store) == (OTHER_TOKEN if answer else TOKEN)
     if answer:
-        assert token_store.get(DOMAIN_KEY) == OTHER_TOKEN
+        assert domain_token(portal_store) == OTHER_TOKEN
 
 
-def test_update_with_the_stored_token_does_not_ask(token_store: TokenStore, run: Runner) -> None:
-    asked: list[tuple[Event, bool]] = []
-    token_store.set(MEMBER_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store, approve_install=_approver(False, asked))
+def test_update_with_the_stored_token_does_not_ask(portal_store: PortalStore, run: Runner) -> None:
+    asked: list[tuple[Event, InstallRequest]] = []
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store, approve_install=_approver(False, asked))
     assert run(dp, update_body()).status == 200
     assert asked == []
 
 
-def test_hook_is_not_asked_for_other_events(token_store: TokenStore, run: Runner) -> None:
-    asked: list[tuple[Event, bool]] = []
-    dp = Dispatcher(token_store=token_store, approve_install=_approver(True, asked))
+def test_hook_is_not_asked_for_other_events(portal_store: PortalStore, run: Runner) -> None:
+    asked: list[tuple[Event, InstallRequest]] = []
+    dp = Dispatcher(portal_store=portal_store, approve_install=_approver(True, asked))
     assert run(dp, bot_delete_body()).status == 403  # unknown portal, hook or not
-    token_store.set(MEMBER_KEY, TOKEN)
+    seed(portal_store)
     assert run(dp, bot_delete_body(token=OTHER_TOKEN)).status == 403
     assert run(dp, uninstall_body(token=OTHER_TOKEN)).status == 403
     assert asked == []
 
 
 def test_hook_answer_must_be_true(run: Runner) -> None:
-    store = MemoryTokenStore()
-    dp = Dispatcher(token_store=store, approve_install=lambda event, replaces: None)  # type: ignore[arg-type,return-value]
+    store = MemoryPortalStore()
+    dp = Dispatcher(portal_store=store, approve_install=lambda event, request: None)  # type: ignore[arg-type,return-value]
     assert run(dp, install_body()).status == 403
-    assert store.get(MEMBER_KEY) is None
+    assert store.get(MEMBER) is None
 
 
 @pytest.mark.parametrize("answer", [True, False])
-def test_async_hook_in_ahandle(token_store: TokenStore, answer: bool) -> None:
-    asked: list[bool] = []
+def test_async_hook_in_ahandle(portal_store: PortalStore, answer: bool) -> None:
+    asked: list[InstallReason] = []
 
-    async def approve(event: AppInstallEvent | AppUpdateEvent, replaces_token: bool) -> bool:
+    async def approve(event: AppInstallEvent | AppUpdateEvent, request: InstallRequest) -> bool:
         await asyncio.sleep(0)
-        asked.append(replaces_token)
+        asked.append(request.reason)
         return answer
 
-    dp = Dispatcher(token_store=token_store, approve_install=approve)
+    dp = Dispatcher(portal_store=portal_store, approve_install=approve)
     seen = recorded(dp)
     response = asyncio.run(dp.ahandle(install_body(), content_type=FORM))
-    assert asked == [False]
+    assert asked == [InstallReason.FIRST_INSTALL]
     assert response.status == (200 if answer else 403)
     assert len(seen) == (1 if answer else 0)
-    assert token_store.get(MEMBER_KEY) == (TOKEN if answer else None)
+    assert token_of(portal_store) == (TOKEN if answer else None)
 
 
 def test_async_hook_in_sync_handle() -> None:
-    store = MemoryTokenStore()
+    store = MemoryPortalStore()
 
-    async def approve(event: AppInstallEvent | AppUpdateEvent, replaces_token: bool) -> bool:
+    async def approve(event: AppInstallEvent | AppUpdateEvent, request: InstallRequest) -> bool:
         await asyncio.sleep(0)
         return True
 
-    dp = Dispatcher(token_store=store, approve_install=approve)
+    dp = Dispatcher(portal_store=store, approve_install=approve)
     assert dp.handle(install_body(), content_type=FORM).status == 200
-    assert store.get(MEMBER_KEY) == TOKEN
+    assert token_of(store) == TOKEN
 
 
 # ---- refusals: nothing runs ------------------------------------------------------------
@@ -424,28 +473,28 @@ REFUSED_BODIES: dict[str, Callable[[], bytes]] = {
 
 @pytest.mark.parametrize("case", sorted(REFUSED_BODIES))
 def test_refused_events_get_403_and_run_nothing(
-    token_store: TokenStore, run: Runner, case: str
+    portal_store: PortalStore, run: Runner, case: str
 ) -> None:
-    token_store.set(MEMBER_KEY, TOKEN)
-    token_store.set(DOMAIN_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store)
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store)
     seen = recorded(dp)
     response = run(dp, REFUSED_BODIES[case]())
     assert (response.status, response.body) == (403, b"forbidden: the event could not be verified")
     assert response.result is None
     assert seen == []
-    assert token_store.get(MEMBER_KEY) == TOKEN  # nothing was replaced or deleted
+    assert token_of(portal_store) == TOKEN  # nothing was replaced or deleted
 
 
 # ---- v2: only the top-level auth counts ------------------------------------------------
 
 
-def test_v2_right_bot_auth_but_wrong_top_level_is_403(token_store: TokenStore, run: Runner) -> None:
+def test_v2_right_bot_auth_but_wrong_top_level_is_403(
+    portal_store: PortalStore, run: Runner
+) -> None:
     # Both keys are known, so data[bot][auth] (which names the portal by member_id too)
     # would pass if it were consulted at all.
-    token_store.set(MEMBER_KEY, TOKEN)
-    token_store.set(DOMAIN_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store)
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store)
     seen = recorded(dp)
     assert run(dp, v2_delete_body(token=OTHER_TOKEN, bot_token=TOKEN)).status == 403
     assert run(dp, v2_delete_body(token=None, bot_token=TOKEN)).status == 403
@@ -456,10 +505,11 @@ def test_v2_right_bot_auth_but_wrong_top_level_is_403(token_store: TokenStore, r
     assert seen == []
 
 
-def test_v2_right_top_level_but_wrong_bot_auth_is_200(token_store: TokenStore, run: Runner) -> None:
-    token_store.set(MEMBER_KEY, TOKEN)
-    token_store.set(DOMAIN_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store)
+def test_v2_right_top_level_but_wrong_bot_auth_is_200(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store)
     seen = recorded(dp)
     assert run(dp, v2_delete_body(token=TOKEN, bot_token=OTHER_TOKEN)).status == 200
     assert len(seen) == 1
@@ -546,11 +596,11 @@ def test_max_age(run: Runner, max_age: float | timedelta) -> None:
 
 
 def test_max_age_with_a_store_and_without_verification(
-    token_store: TokenStore, run: Runner
+    portal_store: PortalStore, run: Runner
 ) -> None:
-    token_store.set(MEMBER_KEY, TOKEN)
+    seed(portal_store)
     for dp in (
-        Dispatcher(token_store=token_store, max_age=60),
+        Dispatcher(portal_store=portal_store, max_age=60),
         Dispatcher(verify=False, max_age=60),
     ):
         seen = recorded(dp)
@@ -561,11 +611,11 @@ def test_max_age_with_a_store_and_without_verification(
 
 
 def test_old_install_is_refused_and_stores_nothing(run: Runner) -> None:
-    store = MemoryTokenStore()
-    dp = Dispatcher(token_store=store, max_age=60)
+    store = MemoryPortalStore()
+    dp = Dispatcher(portal_store=store, max_age=60)
     tree = lifecycle_tree("ONAPPINSTALL")  # ts 1696527000 (2023)
     assert run(dp, form(tree)).status == 403
-    assert store.get(MEMBER_KEY) is None
+    assert store.get(MEMBER) is None
 
 
 # ---- verification comes before building the event --------------------------------------
@@ -593,7 +643,7 @@ def test_wrong_token_and_schema_error_is_403_not_400(
         return event_from_tree(tree)
 
     monkeypatch.setattr("b24botevents.dispatcher.event_from_tree", spy)
-    dp = Dispatcher(token_store=MemoryTokenStore({MEMBER_KEY: TOKEN}))
+    dp = Dispatcher(portal_store=MemoryPortalStore([PortalRecord(MEMBER, DOMAIN, TOKEN)]))
     assert run(dp, _schema_broken(**kwargs)).status == 403
     assert built == []  # refused on the decoded tree, no model was built
     response = run(dp, _schema_broken())
@@ -625,7 +675,7 @@ class CompareSpy:
 @pytest.fixture
 def compare_spy(monkeypatch: pytest.MonkeyPatch) -> CompareSpy:
     spy = CompareSpy(hmac.compare_digest)
-    monkeypatch.setattr("b24botevents.verify.hmac.compare_digest", spy)
+    monkeypatch.setattr("hmac.compare_digest", spy)  # the one module every verifier uses
     return spy
 
 
@@ -634,10 +684,10 @@ def _as_text(value: Any) -> str:
 
 
 def test_store_tokens_are_compared_with_compare_digest(
-    token_store: TokenStore, run: Runner, compare_spy: CompareSpy
+    portal_store: PortalStore, run: Runner, compare_spy: CompareSpy
 ) -> None:
-    token_store.set(MEMBER_KEY, TOKEN)
-    dp = Dispatcher(token_store=token_store)
+    seed(portal_store)
+    dp = Dispatcher(portal_store=portal_store)
     assert run(dp, bot_delete_body()).status == 200
     assert [(_as_text(a), _as_text(b)) for a, b in compare_spy.calls] == [(TOKEN, TOKEN)]
     compare_spy.calls.clear()

@@ -378,11 +378,14 @@ def test_default_limits() -> None:
         "max_fields": 1000,
         "max_depth": 32,
         "max_key_length": 1024,
+        "max_containers": 2000,
     }
     assert Limits() == DEFAULT_LIMITS
 
 
-@pytest.mark.parametrize("field", ["max_body_bytes", "max_fields", "max_depth", "max_key_length"])
+@pytest.mark.parametrize(
+    "field", ["max_body_bytes", "max_fields", "max_depth", "max_key_length", "max_containers"]
+)
 @pytest.mark.parametrize("bad", [0, -1, True, 1.5, "10", None])
 def test_limits_must_be_positive_ints(field: str, bad: object) -> None:
     kwargs: dict[str, Any] = {field: bad}

@@ -11,7 +11,7 @@ import argparse
 import http.client
 import threading
 
-from b24botevents import Dispatcher, MemoryTokenStore
+from b24botevents import Dispatcher, MemoryPortalStore
 from b24botevents.contrib.wsgi import WSGIApp
 from b24botevents.testing import (
     FORM_CONTENT_TYPE,
@@ -138,7 +138,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     portal = _demo_portal()
     lines: list[str] = []
     printer = Printer(lines.append)
-    dp = printing_dispatcher(Dispatcher(token_store=MemoryTokenStore(), name="demo"), printer)
+    dp = printing_dispatcher(Dispatcher(portal_store=MemoryPortalStore(), name="demo"), printer)
     server = stdlib_server("127.0.0.1", 0, PrintingWSGI(WSGIApp(dp), printer))
     port = int(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, name="b24botevents-demo", daemon=True)

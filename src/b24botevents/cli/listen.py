@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from b24botevents import Dispatcher, Limits, MemoryTokenStore, SQLiteTokenStore, TokenStore
+from b24botevents import Dispatcher, Limits, MemoryPortalStore, PortalStore, SQLitePortalStore
 from b24botevents.contrib.asgi import ASGIApp
 from b24botevents.contrib.wsgi import WSGIApp
 
@@ -62,14 +62,14 @@ class _Stdout:
             threading.Thread(target=self.stop, name="b24botevents-stop", daemon=True).start()
 
 
-def _token_store(spec: str | None) -> TokenStore | None:
+def _portal_store(spec: str | None) -> PortalStore | None:
     if spec is None:
         return None
     kind, _, rest = spec.partition(":")
     if kind == "memory" and not rest:
-        return MemoryTokenStore()
+        return MemoryPortalStore()
     if kind == "sqlite" and rest:
-        return SQLiteTokenStore(rest)
+        return SQLitePortalStore(rest)
     raise ValueError(f"--store must be sqlite:PATH or memory, got {spec!r}")
 
 
@@ -90,13 +90,13 @@ def _verification(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
         )
     if args.store and args.store.startswith("sqlite:"):
         return (
-            {"token_store": _token_store(args.store)},
+            {"portal_store": _portal_store(args.store)},
             f"verification: SQLite token store {args.store[7:]} - tokens are learnt from "
             "ONAPPINSTALL and kept",
             False,
         )
     return (
-        {"token_store": _token_store(args.store or "memory")},
+        {"portal_store": _portal_store(args.store or "memory")},
         "verification: in-memory token store - tokens are learnt from ONAPPINSTALL and "
         "forgotten on exit (--store sqlite:PATH keeps them, --token T fixes one, "
         "--no-verify turns checking off)",
@@ -115,7 +115,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         dp_kwargs["limits"] = Limits(max_body_bytes=args.max_body_bytes)
     printer = Printer(out.emit, json_output=args.json)
     dp = printing_dispatcher(Dispatcher(name="listen", **dp_kwargs), printer)
-    store = dp_kwargs.get("token_store")
+    store = dp_kwargs.get("portal_store")
 
     def announce(url: str, server: str) -> None:
         _announce(printer, url, server, verification, unverified)
@@ -129,7 +129,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         return STDOUT_CLOSED if out.closed else status
     finally:
         dp.close(timeout=5.0)
-        if isinstance(store, SQLiteTokenStore):
+        if isinstance(store, SQLitePortalStore):
             store.close()
 
 

@@ -1,7 +1,8 @@
-"""Token and dedup stores: where the per-portal ``application_token`` and seen deliveries live.
+"""Portal and dedup stores: where each portal's record and the seen deliveries live.
 
-This package owns the two store protocols that verification and dispatch code depends on
-(``TokenStore``, ``DedupStore``) and their backends: in-memory, SQLite (stdlib) and Redis
+This package owns the portal record (``PortalRecord``: a portal's bound identity and
+token), the two store protocols that verification and dispatch code depends on
+(``PortalStore``, ``DedupStore``) and their backends: in-memory, SQLite (stdlib) and Redis
 (optional ``redis`` extra). The Redis stores are imported lazily, on first access, so
 ``import b24botevents.stores`` works without redis-py installed. A store that cannot be
 reached raises ``b24botevents.errors.StoreUnavailable``; nothing here ever logs, shows in a
@@ -13,26 +14,29 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._protocols import DedupStore, TokenStore
-from .memory import MemoryDedupStore, MemoryTokenStore
-from .sqlite import SQLiteDedupStore, SQLiteTokenStore
+from ._protocols import DedupStore, PortalStore
+from .memory import MemoryDedupStore, MemoryPortalStore
+from .record import SCHEMA_VERSION, PortalRecord
+from .sqlite import SQLiteDedupStore, SQLitePortalStore
 
 if TYPE_CHECKING:
     from .redis import RedisDedupStore as RedisDedupStore
-    from .redis import RedisTokenStore as RedisTokenStore
+    from .redis import RedisPortalStore as RedisPortalStore
 
 # The Redis names are deliberately left out of __all__: ``from b24botevents.stores import *``
 # must not fail when the optional redis-py is missing.
 __all__ = [
+    "SCHEMA_VERSION",
     "DedupStore",
     "MemoryDedupStore",
-    "MemoryTokenStore",
+    "MemoryPortalStore",
+    "PortalRecord",
+    "PortalStore",
     "SQLiteDedupStore",
-    "SQLiteTokenStore",
-    "TokenStore",
+    "SQLitePortalStore",
 ]
 
-_LAZY = frozenset({"RedisDedupStore", "RedisTokenStore"})
+_LAZY = frozenset({"RedisDedupStore", "RedisPortalStore"})
 
 
 def __getattr__(name: str) -> Any:

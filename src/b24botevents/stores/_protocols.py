@@ -1,8 +1,8 @@
-"""The store contracts: the ``TokenStore`` and ``DedupStore`` protocols and their argument rules.
+"""The store contracts: the ``PortalStore`` and ``DedupStore`` protocols and their argument rules.
 
 Verification and dispatch code depends only on these protocols, never on a backend. The
 argument checks live here too so that every backend accepts and rejects exactly the same
-keys, tokens and TTLs.
+keys, records and TTLs.
 """
 
 from __future__ import annotations
@@ -11,28 +11,47 @@ import math
 from types import TracebackType
 from typing import Protocol, TypeVar, runtime_checkable
 
-__all__ = ["DedupStore", "TokenStore"]
+from .record import PortalRecord
+
+__all__ = ["DedupStore", "PortalStore"]
 
 
 @runtime_checkable
-class TokenStore(Protocol):
-    """Maps an opaque portal key (``"member:abc"``, ``"domain:x.bitrix24.com"``) to a token.
+class PortalStore(Protocol):
+    """Portal records (``PortalRecord``) by ``member_id``, with a unique index on ``domain``.
 
-    The key is chosen by the caller; a store never interprets it. Keys and tokens are
-    non-empty ``str`` of any content.
+    Every write is compare-and-set on the record's ``revision``, and keeps "a domain
+    belongs to at most one installed record" atomically (one transaction in SQLite, one
+    script in Redis, one lock in memory). Two processes sharing a store cannot both win.
     """
 
     #: Whether a call may block on I/O: async code then runs it in a worker thread.
     blocking: bool
 
-    def get(self, portal: str) -> str | None:
-        """Return the stored token, or ``None`` if the portal has none."""
+    def get(self, member_id: str) -> PortalRecord | None:
+        """The portal's record, installed or not; ``None`` if it was never stored."""
 
-    def set(self, portal: str, token: str) -> None:
-        """Store ``token`` for ``portal``, replacing any previous one."""
+    def get_by_domain(self, domain: str) -> PortalRecord | None:
+        """The installed record bound to ``domain``, or ``None``."""
 
-    def delete(self, portal: str) -> None:
-        """Forget the portal's token; deleting a missing key is not an error."""
+    def save(
+        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+    ) -> PortalRecord | None:
+        """Write ``record`` iff the stored record of its ``member_id`` has revision ``expected``.
+
+        ``expected=None`` means "no record stored yet". An installed record also needs its
+        domain free or already its own; with ``take_domain=True`` the domain moves to it
+        and the record that held it is marked uninstalled (the same write). Returns the
+        stored record (revision ``expected + 1``, or 1), or ``None`` when the record
+        changed meanwhile or the domain belongs to another portal: nothing was written.
+        """
+
+    def delete(self, member_id: str, *, expected: int | None = None) -> bool:
+        """Forget the portal entirely (an operator's call, not an uninstall).
+
+        With ``expected``, only while the record still has that revision. True if a
+        record was removed.
+        """
 
 
 @runtime_checkable
@@ -72,9 +91,20 @@ def check_key(key: object, what: str = "key") -> str:
     return key
 
 
-def check_token(token: object) -> str:
-    """Like ``check_key`` for tokens; the messages never include the value."""
-    return check_key(token, "token")
+def check_record(record: object) -> PortalRecord:
+    """Return ``record`` if it is a ``PortalRecord`` (validated when it was built)."""
+    if not isinstance(record, PortalRecord):
+        raise TypeError(f"record must be a PortalRecord, not {type(record).__name__}")
+    return record
+
+
+def check_expected(expected: object) -> int | None:
+    """Return a compare-and-set revision: ``None`` (no record yet) or an int >= 1."""
+    if expected is None:
+        return None
+    if type(expected) is not int or expected < 1:
+        raise ValueError("expected must be None (no record yet) or a stored revision >= 1")
+    return expected
 
 
 def check_ttl(ttl: object) -> float:
@@ -92,14 +122,10 @@ def encode(text: str) -> bytes:
     """Encode a key or token for a byte-oriented backend.
 
     ``surrogatepass`` lets every Python ``str`` (even a lone surrogate that slipped in from
-    a lenient decoder) round-trip, so all backends accept the same values as the memory one.
+    a lenient decoder) be a dedup key, so all backends accept the same keys as the memory
+    one.
     """
     return text.encode("utf-8", "surrogatepass")
-
-
-def decode(data: bytes) -> str:
-    """Inverse of ``encode``."""
-    return data.decode("utf-8", "surrogatepass")
 
 
 _C = TypeVar("_C", bound="ClosingStore")

@@ -1,4 +1,4 @@
-"""In-process stores: ``MemoryTokenStore`` and ``MemoryDedupStore``.
+"""In-process stores: ``MemoryPortalStore`` and ``MemoryDedupStore``.
 
 For tests, single-process apps and development. Nothing survives a restart and nothing is
 shared between processes; use the SQLite or Redis stores for that.
@@ -10,11 +10,12 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 
-from ._protocols import check_key, check_token, check_ttl
+from ._protocols import check_expected, check_key, check_record, check_ttl
+from .record import PortalRecord
 
-__all__ = ["MemoryDedupStore", "MemoryTokenStore"]
+__all__ = ["MemoryDedupStore", "MemoryPortalStore"]
 
 _log = logging.getLogger("b24botevents.stores")
 
@@ -23,42 +24,78 @@ _log = logging.getLogger("b24botevents.stores")
 _PURGE_BATCH = 64
 
 
-class MemoryTokenStore:
-    """A thread-safe ``TokenStore`` backed by a dict."""
+class MemoryPortalStore:
+    """A thread-safe ``PortalStore`` in two dicts (by ``member_id``, and ``domain`` → id).
+
+    ``initial`` seeds it with installed records (their revisions are set to 1).
+    """
 
     #: No I/O: async code may call it in the event loop.
     blocking = False
 
-    def __init__(self, initial: Mapping[str, str] | None = None) -> None:
+    def __init__(self, initial: Iterable[PortalRecord] = ()) -> None:
         self._lock = threading.Lock()
-        self._tokens: dict[str, str] = {}
-        if initial is not None:
-            for portal, token in initial.items():
-                self._tokens[check_key(portal, "portal")] = check_token(token)
+        self._records: dict[str, PortalRecord] = {}
+        self._domains: dict[str, str] = {}
+        for record in initial:
+            if self.save(check_record(record).evolve(revision=0), expected=None) is None:
+                raise ValueError("initial records must have distinct member ids and domains")
 
-    def get(self, portal: str) -> str | None:
-        if type(portal) is not str or not portal:  # the common case skips the call
-            check_key(portal, "portal")
-        return self._tokens.get(portal)  # one dict lookup is atomic; writers hold the lock
+    def get(self, member_id: str) -> PortalRecord | None:
+        if type(member_id) is not str or not member_id:  # the common case skips the call
+            check_key(member_id, "member_id")
+        return self._records.get(member_id)  # one dict lookup is atomic; writers hold the lock
 
-    def set(self, portal: str, token: str) -> None:
-        check_key(portal, "portal")
-        check_token(token)
+    def get_by_domain(self, domain: str) -> PortalRecord | None:
+        if type(domain) is not str or not domain:
+            check_key(domain, "domain")
+        with self._lock:  # two lookups: read them as one
+            member_id = self._domains.get(domain)
+            return None if member_id is None else self._records[member_id]
+
+    def save(
+        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+    ) -> PortalRecord | None:
+        check_record(record)
+        expected = check_expected(expected)
         with self._lock:
-            self._tokens[portal] = token
-        _log.debug("MemoryTokenStore: token set for a portal")
+            current = self._records.get(record.member_id)
+            if (None if current is None else current.revision) != expected:
+                return None
+            holder = self._domains.get(record.domain) if record.installed else None
+            if holder is not None and holder != record.member_id:
+                if not take_domain:
+                    return None
+                moved = self._records[holder]
+                self._records[holder] = moved.evolve(installed=False, revision=moved.revision + 1)
+            if current is not None and current.installed:
+                self._domains.pop(current.domain, None)
+            stored = record.evolve(revision=(expected or 0) + 1)
+            self._records[record.member_id] = stored
+            if stored.installed:
+                self._domains[stored.domain] = stored.member_id
+        _log.debug("MemoryPortalStore: a portal record was written")
+        return stored
 
-    def delete(self, portal: str) -> None:
-        check_key(portal, "portal")
+    def delete(self, member_id: str, *, expected: int | None = None) -> bool:
+        check_key(member_id, "member_id")
+        expected = check_expected(expected)
         with self._lock:
-            self._tokens.pop(portal, None)
+            current = self._records.get(member_id)
+            if current is None or (expected is not None and current.revision != expected):
+                return False
+            del self._records[member_id]
+            if current.installed:
+                self._domains.pop(current.domain, None)
+        return True
 
     def __len__(self) -> int:
+        """The number of records, installed or not."""
         with self._lock:
-            return len(self._tokens)
+            return len(self._records)
 
     def __repr__(self) -> str:
-        # Only a count: the keys are harmless but tokens must never reach a log via repr.
+        # Only a count: records are masked, but a store's repr has no need for them.
         count = len(self)
         return f"{type(self).__name__}({count} portal{'' if count == 1 else 's'})"
 

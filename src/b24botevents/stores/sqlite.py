@@ -1,9 +1,13 @@
-"""SQLite stores: ``SQLiteTokenStore`` and ``SQLiteDedupStore`` on the stdlib ``sqlite3``.
+"""SQLite stores: ``SQLitePortalStore`` and ``SQLiteDedupStore`` on the stdlib ``sqlite3``.
 
 One database file can be shared by the threads of a process and by several processes on
-one host (WAL journal, busy timeout, single-statement writes). Keys and tokens are stored
-as UTF-8 BLOBs. Every ``sqlite3.Error`` becomes ``StoreUnavailable``, whose message names
-the store, the file and the operation but never a token.
+one host (WAL journal, busy timeout). A portal write is one ``BEGIN IMMEDIATE``
+transaction: it takes SQLite's single write lock first, so the compare-and-set on the
+revision and the move of a domain read and write one state, and two processes racing
+for one portal or one domain cannot both win. A partial UNIQUE index on the domain of
+installed records backs that up in the schema itself. Every ``sqlite3.Error`` becomes
+``StoreUnavailable``, whose message names the store, the file and the operation but
+never a token (sqlite3 messages never quote bound parameters).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from typing import Any, ClassVar
 
 from b24botevents.errors import StoreUnavailable
 
-from ._protocols import ClosingStore, check_key, check_token, check_ttl, decode, encode
+from ._protocols import ClosingStore, check_expected, check_key, check_record, check_ttl, encode
+from .record import PortalRecord, trusted_record
 
-__all__ = ["SQLiteDedupStore", "SQLiteTokenStore"]
+__all__ = ["SQLiteDedupStore", "SQLitePortalStore"]
 
 _log = logging.getLogger("b24botevents.stores")
 
@@ -36,6 +41,10 @@ _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 # cannot pile up, while a single claim never pays for a huge delete.
 _PURGE_EVERY = 64
 _PURGE_LIMIT = 512
+
+# What the ``document`` column holds until fields are added to the record (OAuth
+# credentials, the REST endpoint): a JSON object, so later versions can add keys to it.
+_EMPTY_DOCUMENT = "{}"
 
 
 def _check_table(table: str) -> str:
@@ -53,9 +62,9 @@ class _SQLiteStore(ClosingStore):
 
     One connection per store, guarded by a lock, rather than one per thread: ``close()`` can
     then really close it (per-thread connections outlive ``close()`` in every other thread
-    until those threads die), and each operation is a single statement of microseconds, so
-    serialising a process's calls costs little. Concurrency between processes is SQLite's
-    own WAL locking plus the busy timeout.
+    until those threads die), and each operation is a statement or a short transaction of
+    microseconds, so serialising a process's calls costs little. Concurrency between
+    processes is SQLite's own WAL locking plus the busy timeout.
 
     The connection is opened on first use, not in ``__init__``, and reopened after a failed
     open, so a store built before its directory exists starts working once it does.
@@ -82,8 +91,9 @@ class _SQLiteStore(ClosingStore):
         self._closed = False
 
     def _open(self) -> sqlite3.Connection:
-        # isolation_level=None: autocommit, so every statement is its own transaction and
-        # no implicit BEGIN holds a lock between calls. ``timeout`` is SQLite's busy timeout.
+        # isolation_level=None: autocommit, so every statement is its own transaction unless
+        # a store opens one explicitly, and no implicit BEGIN holds a lock between calls.
+        # ``timeout`` is SQLite's busy timeout.
         conn = sqlite3.connect(
             self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
         )
@@ -128,10 +138,31 @@ class _SQLiteStore(ClosingStore):
                     self._conn = self._open()
                 yield self._conn
             except sqlite3.Error as exc:
-                # sqlite3 messages never contain bound parameters, so no token can leak.
-                raise StoreUnavailable(
-                    f"{self._describe()}: {operation} failed: {type(exc).__name__}: {exc}"
-                ) from exc
+                raise self._unavailable(operation, exc) from exc
+
+    @contextmanager
+    def _transaction(self, operation: str) -> Iterator[sqlite3.Connection]:
+        """``_connection`` inside ``BEGIN IMMEDIATE`` ... ``COMMIT``; any error rolls back."""
+        with self._connection(operation) as conn:
+            # IMMEDIATE takes the write lock now (waiting out the busy timeout), so what
+            # the transaction reads cannot change before it writes.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error as exc:  # the original error is the one to report
+                        _log.debug("%s: rollback failed: %s", type(self).__name__, exc)
+                raise
+
+    def _unavailable(self, operation: str, exc: sqlite3.Error) -> StoreUnavailable:
+        # sqlite3 messages never contain bound parameters, so no token can leak.
+        return StoreUnavailable(
+            f"{self._describe()}: {operation} failed: {type(exc).__name__}: {exc}"
+        )
 
     def _describe(self) -> str:
         return f"{type(self).__name__}({self._path!r}, table={self._table!r})"
@@ -145,66 +176,141 @@ class _SQLiteStore(ClosingStore):
             conn.close()
 
 
-class SQLiteTokenStore(_SQLiteStore):
-    """A ``TokenStore`` in an SQLite table ``(portal BLOB PRIMARY KEY, token BLOB)``."""
+class SQLitePortalStore(_SQLiteStore):
+    """A ``PortalStore`` in one SQLite table, a row per portal keyed by ``member_id``.
+
+    Columns: ``member_id`` (primary key), ``domain``, ``application_token``, ``installed``
+    (0 or 1), ``revision`` and ``document`` (a JSON object kept for fields added later;
+    ``'{}'`` for now), ``WITHOUT ROWID``, with a UNIQUE index on ``domain`` over the
+    installed rows only.
+    """
 
     _schema = (
         "CREATE TABLE IF NOT EXISTS {table} ("
-        " portal BLOB PRIMARY KEY NOT NULL,"
-        " token BLOB NOT NULL"
+        " member_id TEXT PRIMARY KEY NOT NULL,"
+        " domain TEXT NOT NULL,"
+        " application_token TEXT NOT NULL,"
+        " installed INTEGER NOT NULL CHECK (installed IN (0, 1)),"
+        " revision INTEGER NOT NULL CHECK (revision >= 1),"
+        " document TEXT NOT NULL DEFAULT '{{}}'"
         ") WITHOUT ROWID",
+        'CREATE UNIQUE INDEX IF NOT EXISTS "{name}_domain" ON {table} (domain) WHERE installed = 1',
     )
     _templates: ClassVar[Mapping[str, str]] = {
-        "get": "SELECT token FROM {table} WHERE portal = ?",
-        "set": "INSERT INTO {table} (portal, token) VALUES (?, ?)"
-        " ON CONFLICT (portal) DO UPDATE SET token = excluded.token",
-        "delete": "DELETE FROM {table} WHERE portal = ?",
+        "get": "SELECT domain, application_token, installed, revision"
+        " FROM {table} WHERE member_id = ?",
+        # ``installed = 1`` lets SQLite use the partial index.
+        "get_by_domain": "SELECT member_id, application_token, revision"
+        " FROM {table} WHERE domain = ? AND installed = 1",
+        "current": "SELECT revision FROM {table} WHERE member_id = ?",
+        "holder": "SELECT member_id FROM {table} WHERE domain = ? AND installed = 1",
+        "release": "UPDATE {table} SET installed = 0, revision = revision + 1 WHERE member_id = ?",
+        "insert": "INSERT INTO {table}"
+        " (member_id, domain, application_token, installed, revision, document)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        "update": "UPDATE {table} SET domain = ?, application_token = ?, installed = ?,"
+        " revision = ?, document = ? WHERE member_id = ?",
+        "delete": "DELETE FROM {table} WHERE member_id = ?",
     }
 
     def __init__(
         self,
         path: str | os.PathLike[str],
         *,
-        table: str = "b24botevents_tokens",
+        table: str = "b24botevents_portals_v1",
         timeout: float = 5.0,
     ) -> None:
         super().__init__(path, table=table, timeout=timeout)
         self._get_sql = self._sql["get"]
+        self._by_domain_sql = self._sql["get_by_domain"]
 
-    def get(self, portal: str) -> str | None:
-        key = encode(check_key(portal, "portal"))
+    def _fetch_one(self, operation: str, sql: str, params: tuple[str]) -> tuple[Any, ...] | None:
+        """The row of a single-row SELECT, the lookup of every event: kept lean."""
         row: tuple[Any, ...] | None = None
         with self._lock:
-            # Every event does this lookup, so an open connection skips the context manager
-            # (a third of the call's time); the errors are mapped the same way.
+            # An open connection skips the context manager (a third of the call's time);
+            # the errors are mapped the same way.
             conn = None if self._closed else self._conn
             if conn is not None:
                 try:
-                    row = conn.execute(self._get_sql, (key,)).fetchone()
+                    row = conn.execute(sql, params).fetchone()
                 except sqlite3.Error as exc:
-                    raise StoreUnavailable(
-                        f"{self._describe()}: get failed: {type(exc).__name__}: {exc}"
-                    ) from exc
+                    raise self._unavailable(operation, exc) from exc
         if conn is None:  # first use, or closed: the general path opens the file or refuses
+            with self._connection(operation) as opened:
+                row = opened.execute(sql, params).fetchone()
+        return row
+
+    def get(self, member_id: str) -> PortalRecord | None:
+        if type(member_id) is not str or not member_id:  # the common case skips the call
+            check_key(member_id, "member_id")
+        if not member_id.isascii():  # no stored id is (and sqlite3 cannot bind surrogates)
+            return None
+        # Every event does this lookup: ``_fetch_one`` inlined.
+        row: tuple[Any, ...] | None = None
+        with self._lock:
+            conn = None if self._closed else self._conn
+            if conn is not None:
+                try:
+                    row = conn.execute(self._get_sql, (member_id,)).fetchone()
+                except sqlite3.Error as exc:
+                    raise self._unavailable("get", exc) from exc
+        if conn is None:
             with self._connection("get") as opened:
-                row = opened.execute(self._get_sql, (key,)).fetchone()
+                row = opened.execute(self._get_sql, (member_id,)).fetchone()
         if row is None:
             return None
-        value = row[0]
-        # A row written by hand (or another tool) may hold TEXT rather than a BLOB.
-        return value if isinstance(value, str) else decode(bytes(value))
+        return trusted_record(member_id, row[0], row[1], row[2] == 1, row[3])
 
-    def set(self, portal: str, token: str) -> None:
-        key = encode(check_key(portal, "portal"))
-        value = encode(check_token(token))
-        with self._connection("set") as conn:
-            conn.execute(self._sql["set"], (key, value))
-        _log.debug("%s: token set for a portal", type(self).__name__)
+    def get_by_domain(self, domain: str) -> PortalRecord | None:
+        if type(domain) is not str or not domain:
+            check_key(domain, "domain")
+        if not domain.isascii():  # no stored domain is
+            return None
+        row = self._fetch_one("get_by_domain", self._by_domain_sql, (domain,))
+        if row is None:
+            return None
+        return trusted_record(row[0], domain, row[1], True, row[2])
 
-    def delete(self, portal: str) -> None:
-        key = encode(check_key(portal, "portal"))
-        with self._connection("delete") as conn:
-            conn.execute(self._sql["delete"], (key,))
+    def save(
+        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+    ) -> PortalRecord | None:
+        check_record(record)
+        expected = check_expected(expected)
+        member_id = record.member_id
+        sql = self._sql
+        with self._transaction("save") as conn:
+            row = conn.execute(sql["current"], (member_id,)).fetchone()
+            if (None if row is None else row[0]) != expected:
+                return None  # the transaction commits having written nothing
+            if record.installed:
+                holder = conn.execute(sql["holder"], (record.domain,)).fetchone()
+                if holder is not None and holder[0] != member_id:
+                    if not take_domain:
+                        return None
+                    conn.execute(sql["release"], (holder[0],))
+            revision = (expected or 0) + 1
+            values = (record.domain, record.application_token, int(record.installed), revision)
+            if row is None:
+                conn.execute(sql["insert"], (member_id, *values, _EMPTY_DOCUMENT))
+            else:
+                conn.execute(sql["update"], (*values, _EMPTY_DOCUMENT, member_id))
+        _log.debug("%s: a portal record was written", type(self).__name__)
+        return trusted_record(
+            member_id, record.domain, record.application_token, record.installed, revision
+        )
+
+    def delete(self, member_id: str, *, expected: int | None = None) -> bool:
+        check_key(member_id, "member_id")
+        expected = check_expected(expected)
+        if not member_id.isascii():
+            return False
+        with self._transaction("delete") as conn:
+            row = conn.execute(self._sql["current"], (member_id,)).fetchone()
+            if row is None or (expected is not None and row[0] != expected):
+                return False
+            conn.execute(self._sql["delete"], (member_id,))
+        return True
 
 
 class SQLiteDedupStore(_SQLiteStore):

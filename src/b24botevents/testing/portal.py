@@ -16,6 +16,8 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from b24botevents import PortalRecord
+
 __all__ = ["DEFAULT_DOMAIN", "SERVER_ENDPOINT", "Portal", "Timestamp", "unix_ts"]
 
 #: What a ``ts`` may be given as: Unix seconds (an int or a string of digits) or a datetime
@@ -112,6 +114,14 @@ class Portal:
         For token rotation (ONAPPUPDATE) and for requests that must be refused.
         """
         return attrs.evolve(self, application_token=token or secrets.token_hex(16))
+
+    def record(self) -> PortalRecord:
+        """This portal as a store holds it once installed: seed a store with it.
+
+        ``MemoryPortalStore([portal.record()])`` is a store in which the portal is
+        already installed.
+        """
+        return PortalRecord(self.member_id, self.domain.lower(), self.application_token)
 
     def _expiry(self, now: Timestamp | None) -> dict[str, str]:
         stamp = unix_ts(now)

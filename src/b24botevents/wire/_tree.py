@@ -189,7 +189,14 @@ class TreeBuilder:
                 # A scalar (or nothing) is replaced in place, keeping its position: PHP.
                 child = {}
                 node[key] = child
-                self._created.append((node, key, child))
+                created = self._created
+                created.append((node, key, child))
+                if len(created) > limits.max_containers:
+                    raise LimitExceeded(
+                        f"body has more than max_containers={limits.max_containers}"
+                        " arrays and objects",
+                        limit="max_containers",
+                    )
             node = child
             key = None if not segment or segment in _BLANK_SEGMENTS else segment
         if key is None:

@@ -9,7 +9,7 @@ Internal module: import these names from ``b24botevents.wire``.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 from b24botevents.errors import LimitExceeded, PayloadError
 from b24botevents.limits import DEFAULT_LIMITS, Limits
@@ -17,10 +17,39 @@ from b24botevents.limits import DEFAULT_LIMITS, Limits
 from ._text import body_text
 from ._tree import TreeBuilder, show_key
 
+#: Values longer than this are percent-decoded in slices (``_unquote_in_slices``).
+_SLICED = 64 * 1024
+_SLICE = 16 * 1024
+
+
+def _unquote_in_slices(text: str) -> str:
+    """``unquote(text, errors="strict")`` for a long ASCII ``text``, a slice at a time.
+
+    ``unquote`` does a long value in a few C calls that hold the GIL for tens of
+    milliseconds each (1 MiB of ``%41``: ~40 ms), so a thread decoding a hostile body
+    would still stall the event loop. Slices end before any ``%`` among their last two
+    characters, so no escape is cut; for ASCII text the result is the same bytes, decoded
+    once as UTF-8 at the end.
+    """
+    parts = []
+    start = 0
+    end = len(text)
+    while start < end:
+        stop = min(start + _SLICE, end)
+        if stop < end:
+            cut = text.rfind("%", stop - 2, stop)
+            if cut > start:
+                stop = cut
+        parts.append(unquote_to_bytes(text[start:stop]))
+        start = stop
+    return b"".join(parts).decode("utf-8", "strict")
+
 
 def _decode_component(text: str, key: str | None) -> str:
     """Percent-decode (with '+' as space) one key or value; invalid UTF-8 is an error."""
     try:
+        if len(text) > _SLICED and text.isascii():
+            return _unquote_in_slices(text.replace("+", " "))
         return unquote(text.replace("+", " "), errors="strict")
     except UnicodeDecodeError:
         where = "a key" if key is None else f"the value of {show_key(key)}"

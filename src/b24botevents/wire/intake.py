@@ -102,10 +102,12 @@ def check_tree(tree: Mapping[Any, Any], *, limits: Limits | None = None) -> None
     """Raise ``LimitExceeded`` if a decoded tree is deeper or larger than ``limits``.
 
     ``max_fields`` counts what a form body would need a field for: every leaf value, and
-    every empty container (so a body of empty lists is as bounded as one of strings).
+    every empty container (so a body of empty lists is as bounded as one of strings);
+    ``max_containers`` every dict and list below the top level.
     """
     limits = limits or DEFAULT_LIMITS
     fields = 0
+    containers = 0
     # Depth counts containers below the top level, so JSON {"a": {"b": 1}} is depth 1,
     # the same as the form key a[b].
     stack: list[tuple[Any, int]] = [(tree, 0)]
@@ -121,6 +123,13 @@ def check_tree(tree: Mapping[Any, Any], *, limits: Limits | None = None) -> None
                         limit="max_fields",
                     )
             if is_container:
+                containers += 1
+                if containers > limits.max_containers:
+                    raise LimitExceeded(
+                        f"body has more than max_containers={limits.max_containers}"
+                        " arrays and objects",
+                        limit="max_containers",
+                    )
                 if depth + 1 > limits.max_depth:
                     raise LimitExceeded(
                         f"body is nested more than max_depth={limits.max_depth} levels deep",

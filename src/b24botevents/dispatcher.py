@@ -2,8 +2,8 @@
 
 One request goes through two steps. *Accept*: decode the body -> verify
 ``application_token`` and the replay window on the decoded tree -> build the typed event
--> install approval -> the portal record's compare-and-set write (an uninstall marks it
-uninstalled here, before any handler) -> dedup claim. *Finish*: run the handlers, then the
+-> install approval -> dedup claim -> the portal record's compare-and-set write (an
+uninstall marks it uninstalled here, before any handler). *Finish*: run the handlers, then the
 verifier's clean-up, and answer. With ``background=True``
 the answer comes between the two. Framework adapters only move bytes in and out of this.
 
@@ -197,10 +197,17 @@ class Dispatcher(Router):
                 assert self.approve_install is not None
                 approved = call_sync(self.approve_install, event, verdict.request)
                 _refused_by_hook(envelope, approved)
-            if verdict.effects:
-                self.verifier.before(verdict)
+            # The claim comes before the record write: a replayed install or update is a
+            # duplicate that writes nothing, not just one whose handlers do not run.
             if self.dedup is not None and not self.dedup.claim(event):
                 return DUPLICATE
+            if verdict.effects:
+                try:
+                    self.verifier.before(verdict)
+                except BaseException:
+                    if self.dedup is not None:
+                        self._release(event)
+                    raise
         except Exception as exc:
             return failed(exc)
         if self.background and self._background.start_thread(self._finish, event, verdict):
@@ -267,11 +274,16 @@ class Dispatcher(Router):
                 self.approve_install, (event, verdict.request), self._handlers_executor()
             )
             _refused_by_hook(envelope, approved)
-        if verdict.effects:
-            await self._store_call(verifier.blocking, verifier.before, verdict)
         dedup = self.dedup
         if dedup is not None and not await self._store_call(dedup.blocking, dedup.claim, event):
-            raise _Refused(DUPLICATE)
+            raise _Refused(DUPLICATE)  # before the write: see ``handle``
+        if verdict.effects:
+            try:
+                await self._store_call(verifier.blocking, verifier.before, verdict)
+            except BaseException:
+                if dedup is not None:
+                    await self._arelease(event)
+                raise
         return event, verdict
 
     async def _store_call(self, blocking: bool, fn: Any, arg: Any) -> Any:

@@ -24,6 +24,21 @@ def _text(value: Any) -> str | None:
     return None
 
 
+#: What a ``member_id`` or ``domain`` that is present but not usable text becomes: a value
+#: no stored record can have (validation refuses NUL), so the event verifies as nothing.
+#: Reading it as absent instead would let ``{"member_id": 1.5}`` verify by domain alone,
+#: and ``{"domain": 127.1}`` skip the bound-domain check, while handlers saw the value.
+UNUSABLE = "\x00"
+
+
+def _identity(value: Any, *, allow_int: bool) -> str | None:
+    if value is None or value == "":
+        return None  # absent, or sent empty
+    if allow_int and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # JSON member ids
+    return UNUSABLE
+
+
 class Envelope:
     """What verification reads from a decoded body: code, portal, token and ``ts``.
 
@@ -80,21 +95,18 @@ def read_envelope(tree: Mapping[str, Any]) -> Envelope:
         return Envelope(code, None, None, None, False, tree.get("ts"))
     member_id = auth.get("member_id")
     if type(member_id) is not str or not member_id:
-        member_id = _text(member_id)
+        member_id = _identity(member_id, allow_int=True)
     domain = auth.get("domain")
-    if type(domain) is not str or not domain:
-        domain = _text(domain)
+    if type(domain) is not str:
+        domain = _identity(domain, allow_int=False)
+    elif domain.isascii():
+        domain = domain.lower() or None  # host names are case-insensitive
+    # else: kept as sent, so that it matches no stored (ASCII) domain. Lower-casing first
+    # would turn the Kelvin sign into a "k" and let such a domain pass for a real one.
     token = auth.get("application_token")
     if type(token) is not str or not token:
         token = _text(token)
-    return Envelope(
-        code,
-        member_id,
-        domain.lower() if domain else None,  # host names are case-insensitive
-        token,
-        True,
-        tree.get("ts"),
-    )
+    return Envelope(code, member_id, domain, token, True, tree.get("ts"))
 
 
 def check_age(envelope: Envelope, max_age: timedelta, *, now: datetime | None = None) -> None:

@@ -249,10 +249,17 @@ class ThreadRecordingStore(SQLitePortalStore):
         return super().get_by_domain(domain)
 
     def save(
-        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+        self,
+        record: PortalRecord,
+        *,
+        expected: int | None,
+        take_domain: bool = False,
+        domain_holder: str | None = None,
     ) -> PortalRecord | None:
         self._note()
-        return super().save(record, expected=expected, take_domain=take_domain)
+        return super().save(
+            record, expected=expected, take_domain=take_domain, domain_holder=domain_holder
+        )
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:
         self._note()

@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 
 from b24botevents import (
+    Deduplicator,
     Dispatcher,
     Event,
     InstallReason,
     InstallRequest,
+    MemoryDedupStore,
     PortalRecord,
     PortalStore,
 )
@@ -27,6 +29,7 @@ from dispatch_fixtures import portal_store as portal_store
 from dispatch_fixtures import run as run
 from dispatch_helpers import (
     FORM,
+    MEMBER,
     Runner,
     bot_delete_body,
     install_body,
@@ -415,3 +418,47 @@ def test_a_stale_uninstall_cannot_remove_a_record_reinstalled_since(
     assert current is not None
     assert current.installed
     assert current.application_token == "c" * 32
+
+
+def test_an_approved_claim_cannot_evict_a_portal_the_hook_was_not_asked_about(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    """While the hook deliberates, the holder uninstalls and a third portal installs."""
+    victim_installed(portal_store)
+    install(portal_store, ATTACKER, ATTACKER_DOMAIN, ATTACKER_TOKEN)
+    third = "third000000000000000000000000000"
+    asked: list[InstallRequest] = []
+
+    def slow_hook(event: Any, request: InstallRequest) -> bool:
+        asked.append(request)
+        current = portal_store.get(VICTIM)
+        assert current is not None
+        assert portal_store.save(current.evolve(installed=False), expected=current.revision)
+        install(portal_store, third, VICTIM_DOMAIN, "d" * 32)
+        return True
+
+    dp = Dispatcher(portal_store=portal_store, approve_install=slow_hook)
+    claim = update_body(member_id=ATTACKER, domain=VICTIM_DOMAIN, token=ATTACKER_TOKEN)
+    assert run(dp, claim).status == 403
+    assert [(r.reason, r.domain_holder) for r in asked] == [(InstallReason.DOMAIN_CLAIM, VICTIM)]
+    holder = portal_store.get_by_domain(VICTIM_DOMAIN)
+    assert holder is not None
+    assert holder.member_id == third
+    attacker = portal_store.get(ATTACKER)
+    assert attacker is not None
+    assert attacker.domain == ATTACKER_DOMAIN
+
+
+def test_a_replayed_install_within_the_dedup_ttl_writes_nothing(
+    portal_store: PortalStore, run: Runner
+) -> None:
+    """Dedup is claimed before the record write: a replay cannot reinstall a portal."""
+    dp = Dispatcher(portal_store=portal_store, dedup=Deduplicator(MemoryDedupStore()))
+    body = install_body()
+    assert run(dp, body).status == 200
+    assert run(dp, uninstall_body()).status == 200
+    replay = run(dp, body)
+    assert (replay.status, replay.body) == (200, b"duplicate")
+    record = portal_store.get(MEMBER)
+    assert record is not None
+    assert not record.installed

@@ -212,6 +212,24 @@ def test_take_domain_uninstalls_the_holder_and_frees_the_domain(store: PortalSto
     assert store.get_by_domain(VICTIM) == stored(holder, 3)
 
 
+def test_take_domain_from_a_named_holder_fails_if_another_holds_the_domain(
+    store: PortalStore,
+) -> None:
+    """The approval was given against one holder: a different one by now is not evicted."""
+    assert store.save(portal("m1", token="token-a"), expected=None) is not None
+    newcomer = portal("m3", token="token-c")
+    assert store.save(newcomer, expected=None, take_domain=True, domain_holder="m2") is None
+    assert store.get("m3") is None
+    holder = store.get_by_domain(VICTIM)
+    assert holder is not None
+    assert (holder.member_id, holder.installed) == ("m1", True)
+    # Named right, the take goes through; a free domain needs no holder at all.
+    taken = store.save(newcomer, expected=None, take_domain=True, domain_holder="m1")
+    assert taken == stored(newcomer, 1)
+    free = portal("m4", "free.bitrix24.com")
+    assert store.save(free, expected=None, take_domain=True, domain_holder="m1") is not None
+
+
 def test_take_domain_on_a_free_domain_or_for_an_uninstalled_record_moves_nothing(
     store: PortalStore,
 ) -> None:

@@ -35,7 +35,12 @@ class PortalStore(Protocol):
         """The installed record bound to ``domain``, or ``None``."""
 
     def save(
-        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+        self,
+        record: PortalRecord,
+        *,
+        expected: int | None,
+        take_domain: bool = False,
+        domain_holder: str | None = None,
     ) -> PortalRecord | None:
         """Write ``record`` iff the stored record of its ``member_id`` has revision ``expected``.
 
@@ -44,6 +49,9 @@ class PortalStore(Protocol):
         and the record that held it is marked uninstalled (the same write). Returns the
         stored record (revision ``expected + 1``, or 1), or ``None`` when the record
         changed meanwhile or the domain belongs to another portal: nothing was written.
+        ``domain_holder`` makes the take compare-and-set too: the domain is taken only
+        from that ``member_id`` (the portal an approval was given against), and the write
+        fails if another portal holds it by then.
         """
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:

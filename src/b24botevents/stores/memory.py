@@ -54,7 +54,12 @@ class MemoryPortalStore:
             return None if member_id is None else self._records[member_id]
 
     def save(
-        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+        self,
+        record: PortalRecord,
+        *,
+        expected: int | None,
+        take_domain: bool = False,
+        domain_holder: str | None = None,
     ) -> PortalRecord | None:
         check_record(record)
         expected = check_expected(expected)
@@ -64,7 +69,7 @@ class MemoryPortalStore:
                 return None
             holder = self._domains.get(record.domain) if record.installed else None
             if holder is not None and holder != record.member_id:
-                if not take_domain:
+                if not take_domain or (domain_holder is not None and holder != domain_holder):
                     return None
                 moved = self._records[holder]
                 self._records[holder] = moved.evolve(installed=False, revision=moved.revision + 1)

@@ -55,7 +55,8 @@ _EMPTY_DOCUMENT = b"{}"
 _FIELDS = (b"domain", b"application_token", b"installed", b"revision")
 
 # KEYS: the record, its new domain. ARGV: prefix, member_id, expected revision ("" for no
-# record), domain, token, installed "1"/"0", take_domain "1"/"0", new revision, document.
+# record), domain, token, installed "1"/"0", take_domain "1"/"0", new revision, document,
+# the holder the domain may be taken from ("" for any).
 # Returns 1 when written, nil when nothing was.
 _SAVE = """
 local prefix, member_id = ARGV[1], ARGV[2]
@@ -67,7 +68,7 @@ if ARGV[6] == '1' then
     local held = prefix .. 'm:' .. holder
     local state = redis.call('HMGET', held, 'installed', 'domain')
     if state[1] == '1' and state[2] == ARGV[4] then
-      if ARGV[7] ~= '1' then return nil end
+      if ARGV[7] ~= '1' or (ARGV[10] ~= '' and ARGV[10] ~= holder) then return nil end
       redis.call('HSET', held, 'installed', '0')
       redis.call('HINCRBY', held, 'revision', 1)
     end
@@ -243,7 +244,12 @@ class RedisPortalStore(_RedisStore):
             self._unreadable("get_by_domain")
 
     def save(
-        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+        self,
+        record: PortalRecord,
+        *,
+        expected: int | None,
+        take_domain: bool = False,
+        domain_holder: str | None = None,
     ) -> PortalRecord | None:
         check_record(record)
         expected = check_expected(expected)
@@ -260,6 +266,7 @@ class RedisPortalStore(_RedisStore):
             b"1" if take_domain else b"0",
             str(revision).encode("ascii"),
             _EMPTY_DOCUMENT,
+            b"" if domain_holder is None else domain_holder.encode("utf-8", "surrogatepass"),
         ]
         with self._calling("save"):
             reply: object = self._save_script(

@@ -273,7 +273,12 @@ class SQLitePortalStore(_SQLiteStore):
         return trusted_record(row[0], domain, row[1], True, row[2])
 
     def save(
-        self, record: PortalRecord, *, expected: int | None, take_domain: bool = False
+        self,
+        record: PortalRecord,
+        *,
+        expected: int | None,
+        take_domain: bool = False,
+        domain_holder: str | None = None,
     ) -> PortalRecord | None:
         check_record(record)
         expected = check_expected(expected)
@@ -286,7 +291,7 @@ class SQLitePortalStore(_SQLiteStore):
             if record.installed:
                 holder = conn.execute(sql["holder"], (record.domain,)).fetchone()
                 if holder is not None and holder[0] != member_id:
-                    if not take_domain:
+                    if not take_domain or domain_holder not in (None, holder[0]):
                         return None
                     conn.execute(sql["release"], (holder[0],))
             revision = (expected or 0) + 1

@@ -52,14 +52,16 @@ class Verdict:
     ``request`` is set when the install hook must approve first (``needs_approval``).
     ``write`` is the portal record to store, compare-and-set against revision
     ``expected`` (``None``: no record yet); ``take_domain`` moves the domain to it from
-    the portal that holds it. ``repeat`` marks an event already acted on (the same
-    uninstall again): it is answered 200 without running handlers. ``effects`` says
+    the portal that holds it, ``domain_holder`` (the one the approval was asked about).
+    ``repeat`` marks an event already acted on (the same uninstall again): it is
+    answered 200 without running handlers. ``effects`` says
     whether the verifier's ``before``/``after`` have anything to do: the dispatcher skips
     them otherwise (most events; a verifier that works in them for every event passes
     ``effects=True``).
     """
 
     __slots__ = (
+        "domain_holder",
         "effects",
         "envelope",
         "expected",
@@ -75,6 +77,7 @@ class Verdict:
     write: PortalRecord | None
     expected: int | None
     take_domain: bool
+    domain_holder: str | None
     repeat: bool
     effects: bool
 
@@ -86,6 +89,7 @@ class Verdict:
         write: PortalRecord | None = None,
         expected: int | None = None,
         take_domain: bool = False,
+        domain_holder: str | None = None,
         repeat: bool = False,
         effects: bool | None = None,
     ) -> None:
@@ -97,6 +101,7 @@ class Verdict:
         set_slot(self, "write", write)
         set_slot(self, "expected", expected)
         set_slot(self, "take_domain", take_domain)
+        set_slot(self, "domain_holder", domain_holder)
         set_slot(self, "repeat", repeat)
         set_slot(self, "effects", write is not None if effects is None else effects)
 

@@ -27,7 +27,7 @@ from b24botevents.envelope import Envelope
 from b24botevents.errors import VerificationFailed
 from b24botevents.stores import PortalRecord, PortalStore
 from b24botevents.stores._protocols import store_blocking
-from b24botevents.stores.record import check_domain, check_member_id
+from b24botevents.stores.record import MAX_DOMAIN, MAX_MEMBER_ID, check_domain, check_member_id
 
 from ._verdict import (
     ACCEPT,
@@ -48,6 +48,8 @@ __all__ = ["PortalVerifier"]
 
 #: Checks of one event against a store that keeps changing under it, at most.
 _ATTEMPTS = 3
+#: The longest stored domain: a host name and a ``:port``.
+_MAX_HOST = MAX_DOMAIN + 6
 
 
 class PortalVerifier(Verifier):
@@ -78,10 +80,11 @@ class PortalVerifier(Verifier):
             return self._check_lifecycle(envelope, token)
         member_id = envelope.member_id
         domain = envelope.domain
+        # Longer ids and domains can never be stored: refuse them without a store lookup.
         if member_id:
-            record = self.store.get(member_id)
+            record = self.store.get(member_id) if len(member_id) <= MAX_MEMBER_ID else None
         elif domain:
-            record = self.store.get_by_domain(domain)
+            record = self.store.get_by_domain(domain) if len(domain) <= _MAX_HOST else None
         else:
             raise VerificationFailed(f"{what(envelope)}: auth has neither member_id nor domain")
         if record is None or not record.installed:
@@ -146,6 +149,7 @@ class PortalVerifier(Verifier):
             write=PortalRecord(member_id, domain, token),
             expected=None if record is None else record.revision,
             take_domain=other is not None,
+            domain_holder=other,
         )
 
     def _check_uninstall(
@@ -170,14 +174,17 @@ class PortalVerifier(Verifier):
             if write is None:
                 return  # the store already holds what the event asked for
             saved = self.store.save(
-                write, expected=verdict.expected, take_domain=verdict.take_domain
+                write,
+                expected=verdict.expected,
+                take_domain=verdict.take_domain,
+                domain_holder=verdict.domain_holder,
             )
             if saved is not None:
                 return
             fresh = self.check(envelope)
             if fresh.repeat:
                 return  # a concurrent copy of this uninstall won: the portal is uninstalled
-            if fresh.needs_approval or fresh.take_domain != verdict.take_domain:
+            if fresh.needs_approval or fresh.domain_holder != verdict.domain_holder:
                 # The approval given was for another state of the store.
                 break
             verdict = fresh

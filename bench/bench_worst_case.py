@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import logging
 import platform
 import statistics
 import sys
@@ -105,6 +106,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run")
     args = parser.parse_args()
+    logging.getLogger("b24botevents").setLevel(logging.ERROR)  # one refusal line per call
     rounds = 3 if args.quick else 15
     loose = Limits(max_containers=40_000)
     strict_dp = Dispatcher(application_token=TOKEN)

@@ -10,13 +10,23 @@ Internal module: import ``Deduplicator`` from ``b24botevents``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from typing import Any
+import secrets
+from typing import Any, NamedTuple
 
+from .errors import StoreUnavailable
 from .models import Event
 from .stores import DedupStore
 from .stores._protocols import store_blocking
+
+
+class Claim(NamedTuple):
+    """One delivery's claim: its key, and the owner value only this claim holds."""
+
+    key: str
+    owner: str
 
 
 class Deduplicator:
@@ -49,10 +59,24 @@ class Deduplicator:
             canonical = repr(identity)
         return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def claim(self, event: Event) -> bool:
-        """True for the first delivery of this event within ``ttl``; False for a repeat."""
-        return self.store.claim(self.key(event), self.ttl)
+    def claim(self, event: Event) -> Claim | None:
+        """The claim of the first delivery of this event within ``ttl``; None for a repeat.
 
-    def release(self, event: Event) -> None:
-        """Forget the claim, so the same delivery would run again (after a failure)."""
-        self.store.release(self.key(event))
+        The claim holds a random owner value. When the store's reply is lost (a timeout:
+        the claim may have been made), the claim is released by that owner before the
+        error propagates, so the one resend runs instead of being a duplicate for a day,
+        and no one else's claim can be removed.
+        """
+        key = self.key(event)
+        owner = secrets.token_hex(16)
+        try:
+            claimed = self.store.claim(key, self.ttl, owner)
+        except StoreUnavailable:
+            with contextlib.suppress(StoreUnavailable):
+                self.store.release(key, owner)
+            raise
+        return Claim(key, owner) if claimed else None
+
+    def release(self, claim: Claim) -> None:
+        """Give the claim up, so the same delivery runs again (after a failure)."""
+        self.store.release(claim.key, claim.owner)

@@ -23,7 +23,7 @@ from ._background import Background
 from ._concurrency import LazyPool, call_off_loop, call_sync, run_off_loop
 from ._redact import shown_text
 from .convert import event_from_tree
-from .dedup import Deduplicator
+from .dedup import Claim, Deduplicator
 from .errors import VerificationFailed
 from .limits import DEFAULT_LIMITS, Limits
 from .models import Event
@@ -199,30 +199,31 @@ class Dispatcher(Router):
                 _refused_by_hook(envelope, approved)
             # The claim comes before the record write: a replayed install or update is a
             # duplicate that writes nothing, not just one whose handlers do not run.
-            if self.dedup is not None and not self.dedup.claim(event):
-                return DUPLICATE
+            claim = None
+            if self.dedup is not None:
+                claim = self.dedup.claim(event)
+                if claim is None:
+                    return DUPLICATE
             if verdict.effects:
                 try:
                     self.verifier.before(verdict)
                 except BaseException:
-                    if self.dedup is not None:
-                        self._release(event)
+                    self._release(claim)
                     raise
         except Exception as exc:
             return failed(exc)
-        if self.background and self._background.start_thread(self._finish, event, verdict):
+        if self.background and self._background.start_thread(self._finish, event, verdict, claim):
             return ACCEPTED
-        return self._finish(event, verdict)
+        return self._finish(event, verdict, claim)
 
-    def _finish(self, event: Event, verdict: Verdict) -> Response:
+    def _finish(self, event: Event, verdict: Verdict, claim: Claim | None) -> Response:
         """Run the handlers, then the verifier's clean-up."""
         try:
             try:
                 result = self.dispatch(event)
             except BaseException:
                 # KeyboardInterrupt and SystemExit too: they are re-raised after the release.
-                if self.dedup is not None:
-                    self._release(event)  # so that a resend runs again
+                self._release(claim)  # so that a resend runs again
                 raise
             finally:
                 if verdict.effects:
@@ -231,10 +232,11 @@ class Dispatcher(Router):
             return failed(exc, shown_text(event.code))  # request text: bounded, escaped
         return handled(result)
 
-    def _release(self, event: Event) -> None:
-        assert self.dedup is not None
+    def _release(self, claim: Claim | None) -> None:
+        if claim is None or self.dedup is None:
+            return
         try:
-            self.dedup.release(event)
+            self.dedup.release(claim)
         except Exception as exc:  # the handler's own exception is the one to raise
             logger.warning("dedup: could not release the claim of a failed event: %s", exc)
 
@@ -250,7 +252,7 @@ class Dispatcher(Router):
 
     async def _aaccept(
         self, body: Any, content_type: str | None, headers: Mapping[str, str] | None
-    ) -> tuple[Event, Verdict]:
+    ) -> tuple[Event, Verdict, Claim | None]:
         verifier = self.verifier
         if _is_large(body):
             # Decoding comes before authentication: a large hostile body must not hold the
@@ -275,16 +277,18 @@ class Dispatcher(Router):
             )
             _refused_by_hook(envelope, approved)
         dedup = self.dedup
-        if dedup is not None and not await self._store_call(dedup.blocking, dedup.claim, event):
-            raise _Refused(DUPLICATE)  # before the write: see ``handle``
+        claim = None
+        if dedup is not None:
+            claim = await self._store_call(dedup.blocking, dedup.claim, event)
+            if claim is None:
+                raise _Refused(DUPLICATE)  # before the write: see ``handle``
         if verdict.effects:
             try:
                 await self._store_call(verifier.blocking, verifier.before, verdict)
             except BaseException:
-                if dedup is not None:
-                    await self._arelease(event)
+                await self._arelease(claim)
                 raise
-        return event, verdict
+        return event, verdict, claim
 
     async def _store_call(self, blocking: bool, fn: Any, arg: Any) -> Any:
         """A store call, in a worker thread when the store may block the loop."""
@@ -293,30 +297,29 @@ class Dispatcher(Router):
     def _handlers_executor(self) -> Executor:
         return self.executor if self.executor is not None else self._handler_pool.get()
 
-    async def _arelease(self, event: Event) -> None:
+    async def _arelease(self, claim: Claim | None) -> None:
         dedup = self.dedup
-        assert dedup is not None
+        if claim is None or dedup is None:
+            return
         try:
             if dedup.blocking:
                 # Shielded: a cancelled task must still get its claim released.
-                await asyncio.shield(run_off_loop(self._store_pool.get(), dedup.release, event))
+                await asyncio.shield(run_off_loop(self._store_pool.get(), dedup.release, claim))
             else:
-                dedup.release(event)
+                dedup.release(claim)
         except Exception as exc:  # the handler's own exception is the one to raise
             logger.warning("dedup: could not release the claim of a failed event: %s", exc)
         except asyncio.CancelledError:
             pass  # cancelled again while releasing: the shielded release still runs
 
-    async def _afinish(self, event: Event, verdict: Verdict) -> Response:
-        dedup = self.dedup
+    async def _afinish(self, event: Event, verdict: Verdict, claim: Claim | None) -> Response:
         try:
             try:
                 result = await self.adispatch(event, executor=self._handlers_executor())
             except BaseException:
                 # Any way out that did not finish the work, cancellation at aclose and
                 # SystemExit too: release the claim so that a redelivery runs again.
-                if dedup is not None:
-                    await self._arelease(event)
+                await self._arelease(claim)
                 raise
             finally:
                 if verdict.effects:
@@ -337,14 +340,16 @@ class Dispatcher(Router):
         With ``background=True`` the handlers run in an ``asyncio`` task after the answer.
         """
         try:
-            event, verdict = await self._aaccept(body, content_type, headers)
+            event, verdict, claim = await self._aaccept(body, content_type, headers)
         except _Refused as refused:
             return refused.response
         except Exception as exc:
             return failed(exc)
-        if self.background and self._background.start_task(lambda: self._afinish(event, verdict)):
+        if self.background and self._background.start_task(
+            lambda: self._afinish(event, verdict, claim)
+        ):
             return ACCEPTED
-        return await self._afinish(event, verdict)
+        return await self._afinish(event, verdict, claim)
 
     async def aclose(self, timeout: float | None = 30.0) -> bool:
         """``close`` for async code: wait for background tasks (and threads), bounded.

@@ -20,6 +20,7 @@ from b24botevents import (
     MemoryDedupStore,
     SQLiteDedupStore,
     SQLitePortalStore,
+    StoreUnavailable,
 )
 from b24botevents.testing import Portal, event_body
 from dispatch_helpers import FORM
@@ -145,3 +146,68 @@ def test_a_dedup_claim_is_released_when_an_async_handler_raises_an_interrupt() -
 
     assert asyncio.run(scenario()) == b"ok"
     assert calls == [1, 1]
+
+
+class _LostReply:
+    """A real dedup store whose first claim is applied but whose reply is lost (a timeout)."""
+
+    blocking = False
+
+    def __init__(self) -> None:
+        self.inner = MemoryDedupStore()
+        self.lost = False
+
+    def claim(self, key: str, ttl: float, owner: str = "1") -> bool:
+        claimed = self.inner.claim(key, ttl, owner)
+        if not self.lost:
+            self.lost = True
+            raise StoreUnavailable("dedup store: claim failed: TimeoutError: timed out")
+        return claimed
+
+    def release(self, key: str, owner: str | None = None) -> None:
+        self.inner.release(key, owner)
+
+
+def test_a_claim_whose_reply_was_lost_is_released_so_the_resend_runs() -> None:
+    """Without this the claim the store did make turned the one resend into a duplicate."""
+    dp = Dispatcher(verify=False, dedup=Deduplicator(_LostReply()))
+    runs: list[int] = []
+    dp.on("ONIMBOTDELETE")(lambda event: runs.append(1))
+    portal = Portal.random()
+    assert dp.handle(body(portal, 1), content_type=FORM).status == 503
+    assert dp.handle(body(portal, 1), content_type=FORM).body == b"ok"
+    assert runs == [1]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_late_failing_handler_cannot_release_the_claim_of_the_delivery_after_it() -> None:
+    """The first run outlives the TTL, a second delivery claims anew, then the first fails."""
+    clock = _Clock()
+    dedup = Deduplicator(MemoryDedupStore(clock=clock), ttl=60)
+    first = Dispatcher(verify=False, dedup=dedup)
+    second = Dispatcher(verify=False, dedup=dedup)
+    portal = Portal.random()
+    runs: list[str] = []
+
+    @second.on("ONIMBOTDELETE")
+    def quick(event: Event) -> None:
+        runs.append("second")
+
+    @first.on("ONIMBOTDELETE")
+    def slow_then_fails(event: Event) -> None:
+        runs.append("first")
+        clock.now += 120  # past the TTL
+        assert second.handle(body(portal, 1), content_type=FORM).body == b"ok"
+        raise RuntimeError("the first run failed late")
+
+    assert first.handle(body(portal, 1), content_type=FORM).status == 500
+    # The second delivery's claim still stands: a third copy is a duplicate.
+    assert second.handle(body(portal, 1), content_type=FORM).body == b"duplicate"
+    assert runs == ["first", "second"]

@@ -403,3 +403,37 @@ def test_sqlite_closed_store_is_unavailable(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreUnavailable, match="closed"):
         store.claim("event:1", 60)
+
+
+# --- owners: a release only ever removes its own claim -----------------------------------
+
+
+def test_a_release_by_another_owner_leaves_the_claim(store: DedupStore) -> None:
+    assert store.claim("k", 60, "owner-a")
+    store.release("k", "owner-b")
+    assert not store.claim("k", 60, "owner-c")  # still owner-a's
+    store.release("k", "owner-a")
+    assert store.claim("k", 60, "owner-c")
+
+
+def test_a_late_release_cannot_remove_the_claim_that_replaced_an_expired_one(
+    backend: DedupBackend,
+) -> None:
+    store = backend.make()
+    assert store.claim("k", 0.05, "first")
+    backend.wait(0.2)
+    assert store.claim("k", 60, "second")  # the first claim had expired
+    store.release("k", "first")  # the first claimant finishes late and releases
+    assert not store.claim("k", 60, "third")  # the second claim still stands
+
+
+def test_a_release_without_an_owner_removes_any_claim(store: DedupStore) -> None:
+    assert store.claim("k", 60, "owner-a")
+    store.release("k")
+    assert store.claim("k", 60, "owner-b")
+
+
+@pytest.mark.parametrize("owner", ["", None, b"x", 1])
+def test_an_owner_must_be_a_non_empty_str(store: DedupStore, owner: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        store.claim("k", 60, owner)  # type: ignore[arg-type]

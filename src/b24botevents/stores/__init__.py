@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ._protocols import DedupStore, PortalStore
 from .memory import MemoryDedupStore, MemoryPortalStore
 from .record import SCHEMA_VERSION, PortalRecord
-from .sqlite import SQLiteDedupStore, SQLitePortalStore
+from .sqlite import SQLitePortalStore
+from .sqlite_dedup import SQLiteDedupStore
 
 if TYPE_CHECKING:
     from .redis import RedisDedupStore as RedisDedupStore

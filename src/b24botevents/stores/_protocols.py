@@ -69,14 +69,20 @@ class DedupStore(Protocol):
     #: Whether a call may block on I/O: async code then runs it in a worker thread.
     blocking: bool
 
-    def claim(self, key: str, ttl: float) -> bool:
-        """Atomically mark ``key`` seen for ``ttl`` seconds.
+    def claim(self, key: str, ttl: float, owner: str = "1") -> bool:
+        """Atomically mark ``key`` seen for ``ttl`` seconds, held by ``owner``.
 
         Return ``True`` iff this caller is the first: the key was absent or had expired.
+        ``owner`` is a value unique to this claim (the ``Deduplicator`` passes a random
+        one), so that a release can tell its own claim from a later one.
         """
 
-    def release(self, key: str) -> None:
-        """Forget a claim, so that a redelivery of the same event is handled again."""
+    def release(self, key: str, owner: str | None = None) -> None:
+        """Forget a claim, so that a redelivery of the same event is handled again.
+
+        With ``owner``, only while the claim is still that owner's: a release after the
+        TTL ran out never removes someone else's claim.
+        """
 
 
 def store_blocking(store: object, what: str) -> bool:
@@ -113,6 +119,11 @@ def check_expected(expected: object) -> int | None:
     if type(expected) is not int or expected < 1:
         raise ValueError("expected must be None (no record yet) or a stored revision >= 1")
     return expected
+
+
+def check_owner(owner: object) -> str:
+    """Return ``owner`` if it is a non-empty ``str``."""
+    return check_key(owner, "owner")
 
 
 def check_ttl(ttl: object) -> float:

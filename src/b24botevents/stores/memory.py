@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from ._protocols import check_expected, check_key, check_record, check_ttl
+from ._protocols import check_expected, check_key, check_owner, check_record, check_ttl
 from .record import PortalRecord
 
 __all__ = ["MemoryDedupStore", "MemoryPortalStore"]
@@ -119,14 +119,16 @@ class MemoryDedupStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._expires: dict[str, float] = {}
+        self._owners: dict[str, str] = {}
         # Min-heap of (expires, key) to find expired entries without scanning the dict.
         # Entries go stale when a key is released or re-claimed; a stale entry is recognised
         # by its time differing from the dict's and is dropped when it reaches the top.
         self._heap: list[tuple[float, str]] = []
 
-    def claim(self, key: str, ttl: float) -> bool:
+    def claim(self, key: str, ttl: float, owner: str = "1") -> bool:
         check_key(key)
         seconds = check_ttl(ttl)
+        check_owner(owner)
         with self._lock:
             now = self._clock()
             self._purge(now)
@@ -135,13 +137,18 @@ class MemoryDedupStore:
                 return False
             deadline = now + seconds
             self._expires[key] = deadline
+            self._owners[key] = owner
             heapq.heappush(self._heap, (deadline, key))
             return True
 
-    def release(self, key: str) -> None:
+    def release(self, key: str, owner: str | None = None) -> None:
         check_key(key)
+        if owner is not None:
+            check_owner(owner)
         with self._lock:
-            self._expires.pop(key, None)
+            if owner is None or self._owners.get(key) == owner:
+                self._expires.pop(key, None)
+                self._owners.pop(key, None)
 
     def _purge(self, now: float) -> None:
         heap = self._heap
@@ -151,6 +158,7 @@ class MemoryDedupStore:
             expires, key = heapq.heappop(heap)
             if self._expires.get(key) == expires:
                 del self._expires[key]
+                del self._owners[key]
         # Release-then-claim cycles with long TTLs leave stale heap entries that only
         # leave the heap when their time comes; rebuild when they dominate.
         if len(heap) > 2 * len(self._expires) + 1024:

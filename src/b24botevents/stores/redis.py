@@ -31,7 +31,15 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess witho
 
 from b24botevents.errors import StoreUnavailable
 
-from ._protocols import ClosingStore, check_expected, check_key, check_record, check_ttl, encode
+from ._protocols import (
+    ClosingStore,
+    check_expected,
+    check_key,
+    check_owner,
+    check_record,
+    check_ttl,
+    encode,
+)
 from .record import PortalRecord, trusted_record
 
 __all__ = ["RedisDedupStore", "RedisPortalStore"]
@@ -82,6 +90,12 @@ redis.call('HSET', KEYS[1], 'domain', ARGV[4], 'application_token', ARGV[5],
   'installed', ARGV[6], 'revision', ARGV[8], 'document', ARGV[9])
 if ARGV[6] == '1' then redis.call('SET', KEYS[2], member_id) end
 return 1
+"""
+
+# KEYS: a dedup claim. ARGV: its owner. Deletes the claim only while that owner holds it.
+_RELEASE_OWN = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
 # KEYS: the record. ARGV: prefix, member_id, expected revision ("" for any). 1 if deleted.
@@ -306,17 +320,22 @@ class RedisDedupStore(_RedisStore):
         self, client_or_url: redis.Redis | str, *, prefix: str = "b24botevents:dedup:"
     ) -> None:
         super().__init__(client_or_url, prefix=prefix)
+        self._release_own = self._client.register_script(_RELEASE_OWN)
 
-    def claim(self, key: str, ttl: float) -> bool:
+    def claim(self, key: str, ttl: float, owner: str = "1") -> bool:
         name = self._key(check_key(key))
         # PX takes whole milliseconds > 0; round up so a claim never lasts less than asked.
         milliseconds = max(1, math.ceil(check_ttl(ttl) * 1000))
+        holder = encode(check_owner(owner))
         with self._calling("claim"):
-            reply: object = self._client.set(name, b"1", nx=True, px=milliseconds)
+            reply: object = self._client.set(name, holder, nx=True, px=milliseconds)
         # SET NX answers OK (True) when it set the key and nil (None) when it existed.
         return bool(reply)
 
-    def release(self, key: str) -> None:
+    def release(self, key: str, owner: str | None = None) -> None:
         name = self._key(check_key(key))
         with self._calling("release"):
-            self._client.delete(name)
+            if owner is None:
+                self._client.delete(name)
+            else:
+                self._release_own(keys=[name], args=[encode(check_owner(owner))])

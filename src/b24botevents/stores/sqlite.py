@@ -1,4 +1,5 @@
-"""SQLite stores: ``SQLitePortalStore`` and ``SQLiteDedupStore`` on the stdlib ``sqlite3``.
+"""``SQLitePortalStore`` on the stdlib ``sqlite3``, and the connection handling of both
+SQLite stores (``SQLiteDedupStore`` lives in ``sqlite_dedup``).
 
 One database file can be shared by the threads of a process and by several processes on
 one host (WAL journal, busy timeout). A portal write is one ``BEGIN IMMEDIATE``
@@ -24,10 +25,15 @@ from typing import Any, ClassVar
 
 from b24botevents.errors import StoreUnavailable
 
-from ._protocols import ClosingStore, check_expected, check_key, check_record, check_ttl, encode
+from ._protocols import (
+    ClosingStore,
+    check_expected,
+    check_key,
+    check_record,
+)
 from .record import PortalRecord, trusted_record
 
-__all__ = ["SQLiteDedupStore", "SQLitePortalStore"]
+__all__ = ["SQLitePortalStore"]
 
 _log = logging.getLogger("b24botevents.stores")
 
@@ -36,11 +42,6 @@ _log = logging.getLogger("b24botevents.stores")
 # identifiers are accepted; they are also double-quoted so keywords like "order" work.
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
-# Claims between purges of expired dedup rows, and rows deleted per purge at most. Removal
-# capacity (512 / 64 = 8 per claim) exceeds the one row a claim can add, so expired rows
-# cannot pile up, while a single claim never pays for a huge delete.
-_PURGE_EVERY = 64
-_PURGE_LIMIT = 512
 
 # What the ``document`` column holds until fields are added to the record (OAuth
 # credentials, the REST endpoint): a JSON object, so later versions can add keys to it.
@@ -316,73 +317,3 @@ class SQLitePortalStore(_SQLiteStore):
                 return False
             conn.execute(self._sql["delete"], (member_id,))
         return True
-
-
-class SQLiteDedupStore(_SQLiteStore):
-    """A ``DedupStore`` in an SQLite table ``(key BLOB PRIMARY KEY, expires REAL)``.
-
-    ``clock`` must return wall-clock seconds (``time.time``) that agree between the
-    processes sharing the file; inject a fake one in tests.
-    """
-
-    _schema = (
-        "CREATE TABLE IF NOT EXISTS {table} ("
-        " key BLOB PRIMARY KEY NOT NULL,"
-        " expires REAL NOT NULL"
-        ") WITHOUT ROWID",
-        'CREATE INDEX IF NOT EXISTS "{name}_expires" ON {table} (expires)',
-    )
-    _templates: ClassVar[Mapping[str, str]] = {
-        # Insert, or take over an expired row; a live row is left alone and the statement
-        # changes nothing (rowcount 0).
-        "claim": "INSERT INTO {table} (key, expires) VALUES (?, ?)"
-        " ON CONFLICT (key) DO UPDATE SET expires = excluded.expires"
-        " WHERE {table}.expires <= ?",
-        "release": "DELETE FROM {table} WHERE key = ?",
-        "purge": "DELETE FROM {table} WHERE key IN"
-        " (SELECT key FROM {table} WHERE expires <= ? LIMIT ?)",
-    }
-    # Losing the last dedup marks on power loss only lets one redelivery through again, so
-    # trade the per-commit fsync of synchronous=FULL for speed; WAL stays consistent.
-    _pragmas = ("PRAGMA synchronous = NORMAL",)
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        table: str = "b24botevents_dedup",
-        timeout: float = 5.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(path, table=table, timeout=timeout)
-        self._clock = clock
-        self._claims = 0
-
-    def claim(self, key: str, ttl: float) -> bool:
-        blob = encode(check_key(key))
-        seconds = check_ttl(ttl)
-        with self._connection("claim") as conn:
-            now = self._clock()
-            if self._claims % _PURGE_EVERY == 0:
-                self._purge(conn, now)
-            self._claims += 1
-            # One statement, hence one write transaction. SQLite runs write transactions
-            # one at a time, across processes too, so exactly one caller sees a change.
-            cursor = conn.execute(self._sql["claim"], (blob, now + seconds, now))
-            return cursor.rowcount == 1
-
-    def release(self, key: str) -> None:
-        blob = encode(check_key(key))
-        with self._connection("release") as conn:
-            conn.execute(self._sql["release"], (blob,))
-
-    def _purge(self, conn: sqlite3.Connection, now: float) -> None:
-        # Housekeeping only: a failure here must not fail the claim. A real outage shows
-        # up in the claim statement that follows.
-        try:
-            cursor = conn.execute(self._sql["purge"], (now, _PURGE_LIMIT))
-        except sqlite3.Error as exc:
-            _log.debug("%s: purge of expired keys failed: %s", type(self).__name__, exc)
-        else:
-            if cursor.rowcount > 0:
-                _log.debug("%s: purged %d expired keys", type(self).__name__, cursor.rowcount)

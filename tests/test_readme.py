@@ -38,7 +38,7 @@ def test_parse_example_prints_the_bot_and_masks_the_token() -> None:
 def test_verified_handler_example_serves_install_then_delete(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # the example creates tokens.db in the working directory
+    monkeypatch.chdir(tmp_path)  # the example creates portals.db in the working directory
     namespace: dict[str, object] = {}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

@@ -52,7 +52,7 @@ def assert_no_secrets(text: str, portal: Portal, *bot_ids: int) -> None:
 def test_default_listen_learns_tokens_and_answers_like_the_adapters(
     listener: Listener, portal: Portal
 ) -> None:
-    assert "in-memory token store" in listener.stdout
+    assert "in-memory portal store" in listener.stdout
     assert listener.request(app_install_body(portal=portal)) == (200, "ok")
     listener.wait_for(lambda line: "ONAPPINSTALL  AppInstallEvent" in line)
 
@@ -142,7 +142,7 @@ def test_sqlite_store_keeps_tokens_across_restarts(tmp_path: Path, portal: Porta
     store = f"sqlite:{tmp_path / 'tokens.db'}"
     first = Listener("--store", store)
     try:
-        assert "SQLite token store" in first.stdout
+        assert "SQLite portal store" in first.stdout
         assert first.request(app_install_body(portal=portal))[0] == 200
         assert first.stop() == 0
     finally:

@@ -73,6 +73,14 @@ def race(job, store):
             member_id=f"m{index}", domain=job["victim"], application_token=f"tok{index}"
         )
         return shown(store.save(record, expected=None))
+    if job["mode"] == "dispatch":
+        from b24botevents import Dispatcher
+
+        body = (
+            f"event=ONAPPINSTALL&auth[member_id]=m{index}&auth[domain]={job['victim']}"
+            f"&auth[application_token]=tok{index}"
+        )
+        return Dispatcher(portal_store=store).handle(body).status
     if job["mode"] == "member":
         record = PortalRecord(member_id="m", domain=job["victim"], application_token=f"tok{index}")
         return shown(store.save(record, expected=None))
@@ -274,7 +282,26 @@ def _counter_by_compare_and_set(workers: WorkerPool, target: Target) -> None:
         assert store.get_by_domain(VICTIM) == final
 
 
+def _dispatchers_installing_on_one_domain(workers: WorkerPool, target: Target) -> None:
+    """The issue's own wording: two dispatchers on one store, in separate processes."""
+    for _ in range(ROUNDS):
+        where = target.fresh()
+        statuses = workers.race(target.job("dispatch", where))
+        assert sorted(statuses) == [200] + [403] * (WORKERS - 1), statuses
+        winner = statuses.index(200)
+        with target.opened(where) as store:
+            holder = store.get_by_domain(VICTIM)
+            assert holder is not None
+            assert (holder.member_id, holder.application_token) == (f"m{winner}", f"tok{winner}")
+
+
 # --- (a) processes on one SQLite file ----------------------------------------------------
+
+
+def test_dispatchers_in_separate_processes_racing_installs_on_one_sqlite_file_bind_one_portal(
+    workers: WorkerPool, tmp_path: Path
+) -> None:
+    _dispatchers_installing_on_one_domain(workers, Target("sqlite", tmp_path))
 
 
 def test_two_processes_racing_a_first_install_on_one_sqlite_file_leave_one_winner(
@@ -296,6 +323,12 @@ def test_processes_counting_by_compare_and_set_on_one_sqlite_file_lose_no_update
 
 
 # --- (b) processes on one Redis server ---------------------------------------------------
+
+
+def test_dispatchers_in_separate_processes_racing_installs_on_one_redis_bind_one_portal(
+    workers: WorkerPool, tmp_path: Path, redis_url: str
+) -> None:
+    _dispatchers_installing_on_one_domain(workers, Target("redis", tmp_path, redis_url))
 
 
 def test_two_processes_racing_a_first_install_on_one_redis_leave_one_winner(

@@ -1,4 +1,4 @@
-"""Fixtures for the verification tests: a real token store of every kind, both runners."""
+"""Fixtures for the verification tests: a real portal store of every kind, both runners."""
 
 from __future__ import annotations
 

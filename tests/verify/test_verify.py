@@ -1,7 +1,7 @@
 """Verification of ``auth[application_token]`` in ``handle``/``ahandle``.
 
 The per-portal flow (install stores, events verify, uninstall deletes) runs against every
-real token store (memory, SQLite file, Redis) and through both entry points. A refused
+real portal store (memory, SQLite file, Redis) and through both entry points. A refused
 event must run no handler at all: each dispatcher here registers a catch-all recorder.
 """
 

@@ -91,13 +91,13 @@ def _verification(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
     if args.store and args.store.startswith("sqlite:"):
         return (
             {"portal_store": _portal_store(args.store)},
-            f"verification: SQLite token store {args.store[7:]} - tokens are learnt from "
+            f"verification: SQLite portal store {args.store[7:]} - portals are learnt from "
             "ONAPPINSTALL and kept",
             False,
         )
     return (
         {"portal_store": _portal_store(args.store or "memory")},
-        "verification: in-memory token store - tokens are learnt from ONAPPINSTALL and "
+        "verification: in-memory portal store - portals are learnt from ONAPPINSTALL and "
         "forgotten on exit (--store sqlite:PATH keeps them, --token T fixes one, "
         "--no-verify turns checking off)",
         False,

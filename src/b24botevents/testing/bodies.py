@@ -148,7 +148,7 @@ def app_install_body(
     """ONAPPINSTALL: ``data[VERSION|ACTIVE|INSTALLED|LANGUAGE_ID]`` and the full ``auth``.
 
     This is the event that hands the app its ``application_token``: a dispatcher with a
-    token store learns the portal's token from it.
+    portal store learns the portal from it.
     """
     signer = resolve_portal(
         portal, application_token=application_token, member_id=member_id, domain=domain

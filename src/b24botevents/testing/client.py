@@ -2,7 +2,7 @@
 
 It drives ``Dispatcher.handle``/``ahandle`` directly (no HTTP), with bodies built exactly
 as Bitrix24 builds them, so a test exercises decoding, verification and dispatch the way
-production does. ``install`` first: a dispatcher with a token store only trusts a portal
+production does. ``install`` first: a dispatcher with a portal store only trusts a portal
 once it has seen its ONAPPINSTALL.
 """
 
@@ -113,7 +113,7 @@ class PortalClient:
         return dp.handle(body, content_type=content_type or built_type)
 
     def install(self, dp: Dispatcher, **kw: Any) -> Response:
-        """Post ONAPPINSTALL so the dispatcher's token store learns the portal; asserts 200.
+        """Post ONAPPINSTALL so the dispatcher's portal store learns the portal; asserts 200.
 
         ``kw`` goes to ``app_install_body`` (``version``, ``language_id``, ``ts``...).
         """

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_instructions.py"
+from bench_runner import run_bench
 
 
 @pytest.mark.parametrize("mode", ["handle", "parse"])
 def test_bench_instructions_runs(mode: str) -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCH), mode, "--calls", "5"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bench("bench_instructions.py", mode, "--calls", "5")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{mode}: 205 calls"

@@ -5,29 +5,14 @@ No timing is asserted: the numbers depend on the machine and its load.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from bench_runner import run_bench
 
-ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "bench" / "bench_dispatch.py"
 HEADER = "| body | case | median per call | overhead vs parse_event | target |"
 VARIANTS = ["str, full auth", "bytes, full auth", "str, minimal auth", "bytes, minimal auth"]
 
 
 def test_bench_quick_runs_and_prints_the_table() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
-    result = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_bench("bench_dispatch.py", "--quick")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert HEADER in lines

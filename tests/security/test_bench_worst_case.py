@@ -6,27 +6,11 @@ what each worst-case body is answered.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT / "bench" / "bench_worst_case.py"
+from bench_runner import run_bench
 
 
 def test_bench_quick_runs_and_reports_every_worst_case() -> None:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), *filter(None, [env.get("PYTHONPATH")])])
-    result = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_bench("bench_worst_case.py", "--quick")
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {line[:38].strip(): line.split()[-1] for line in result.stdout.splitlines()[2:5]}
     assert rows == {

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import example, given, settings
@@ -22,6 +20,8 @@ from hypothesis import strategies as st
 
 from b24botevents import B24EventError, Dispatcher, parse_event
 from b24botevents.testing import Portal
+
+from .log_capture import b24_records
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -31,27 +31,6 @@ RUN = 8  # the longest run of a token's characters an answer may hold is 7
 def token_runs(tokens: tuple[str, ...]) -> set[str]:
     """Every 8-character run of every token."""
     return {token[i : i + RUN] for token in tokens for i in range(len(token) - RUN + 1)}
-
-
-@contextmanager
-def b24_records() -> Iterator[list[logging.LogRecord]]:
-    """Every record the ``b24botevents`` loggers emit meanwhile, DEBUG included."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("b24botevents")
-    handler = Keep(logging.DEBUG)
-    old_level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
 
 
 def shown_texts(body: Any, portal: Portal, content_type: str | None) -> list[str]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -21,31 +19,12 @@ from b24botevents.stores import MemoryPortalStore
 from b24botevents.testing import Portal
 from b24botevents.wire import encode_form
 
+from .log_capture import b24_records
+
 FORM = "application/x-www-form-urlencoded"
 SHORT = 300  # a log line or an answer, however long what the request sent
 HUGE = 200_000
 FORGED = "\n2026-01-01 00:00:00,000 INFO b24botevents: accepted ONIMBOTDELETE from trusted"
-
-
-@contextmanager
-def b24_records() -> Iterator[list[logging.LogRecord]]:
-    """Every record the ``b24botevents`` loggers emit meanwhile, DEBUG included."""
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("b24botevents")
-    handler = Keep(logging.DEBUG)
-    old_level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield records
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
 
 
 def assert_one_short_line_each(dp: Dispatcher, body: Any, status: int) -> None:

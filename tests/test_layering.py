@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("envelope", "stores", "verify", "dedup"),
     ("_registration", "router"),
     ("response", "_background"),
-    ("dispatcher",),
+    ("dispatcher", "rest"),  # rest: the REST client sits beside the dispatcher
     ("",),  # the package's public face (__init__): testing/ and cli/ are built on it
     ("contrib",),
     ("testing",),

@@ -4,7 +4,8 @@ The public API is what this module exports (``__all__``), plus the named subpack
 ``b24botevents.models`` (every model, the ``...Data`` and value classes, ``EVENT_TYPES``),
 ``b24botevents.wire`` (the PHP-exact codecs), ``b24botevents.convert`` (``make_converter``,
 ``event_from_tree``), ``b24botevents.stores``,
-``b24botevents.verify``, ``b24botevents.response`` (the canned answers, for adapter
+``b24botevents.verify``, ``b24botevents.rest`` (the REST client and replies: the
+``[rest]`` extra), ``b24botevents.response`` (the canned answers, for adapter
 authors), ``b24botevents.contrib.*`` (one adapter per framework) and
 ``b24botevents.testing``. Everything else may change.
 
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
         Dispatcher as Dispatcher,
     )
     from .errors import (
+        B24Error as B24Error,
+    )
+    from .errors import (
         B24EventError as B24EventError,
     )
     from .errors import (
@@ -40,6 +44,9 @@ if TYPE_CHECKING:
     )
     from .errors import (
         PayloadError as PayloadError,
+    )
+    from .errors import (
+        RestError as RestError,
     )
     from .errors import (
         SchemaError as SchemaError,
@@ -152,6 +159,24 @@ if TYPE_CHECKING:
     from .stores import (
         MemoryPortalStore as MemoryPortalStore,
     )
+    from .rest import (
+        AsyncOnlineInstallCheck as AsyncOnlineInstallCheck,
+    )
+    from .rest import (
+        OAuthApp as OAuthApp,
+    )
+    from .rest import (
+        OnlineInstallCheck as OnlineInstallCheck,
+    )
+    from .rest import (
+        RestClient as RestClient,
+    )
+    from .rest import (
+        WebhookAuth as WebhookAuth,
+    )
+    from .stores import (
+        OAuthTokens as OAuthTokens,
+    )
     from .stores import (
         PortalRecord as PortalRecord,
     )
@@ -187,6 +212,7 @@ __all__ = [
     "AppInstallEvent",
     "AppUninstallEvent",
     "AppUpdateEvent",
+    "B24Error",
     "B24EventError",
     "BotCommandAddEvent",
     "BotDeleteEvent",
@@ -214,10 +240,12 @@ __all__ = [
     "Limits",
     "MemoryDedupStore",
     "MemoryPortalStore",
+    "OAuthTokens",
     "PayloadError",
     "PortalRecord",
     "PortalStore",
     "Response",
+    "RestError",
     "Router",
     "SQLiteDedupStore",
     "SQLitePortalStore",
@@ -232,8 +260,8 @@ __all__ = [
 ]
 
 # Name -> the module that defines it. RedisPortalStore and RedisDedupStore need the
-# optional redis extra: they resolve on first access but stay out of __all__, so a star
-# import works without redis-py.
+# optional redis extra, RestClient and the install checks the rest extra (httpx): they
+# resolve on first access but stay out of __all__, so a star import works without them.
 _EXPORTS: dict[str, str] = {
     "AnyBotDeleteEvent": "models",
     "AnyCommandEvent": "models",
@@ -244,6 +272,8 @@ _EXPORTS: dict[str, str] = {
     "AppInstallEvent": "models",
     "AppUninstallEvent": "models",
     "AppUpdateEvent": "models",
+    "AsyncOnlineInstallCheck": "rest",
+    "B24Error": "errors",
     "B24EventError": "errors",
     "BotCommandAddEvent": "models",
     "BotDeleteEvent": "models",
@@ -271,12 +301,17 @@ _EXPORTS: dict[str, str] = {
     "Limits": "limits",
     "MemoryDedupStore": "stores",
     "MemoryPortalStore": "stores",
+    "OAuthApp": "rest",
+    "OAuthTokens": "stores",
+    "OnlineInstallCheck": "rest",
     "PayloadError": "errors",
     "PortalRecord": "stores",
     "PortalStore": "stores",
     "RedisDedupStore": "stores",
     "RedisPortalStore": "stores",
     "Response": "response",
+    "RestClient": "rest",
+    "RestError": "errors",
     "Router": "router",
     "SQLiteDedupStore": "stores",
     "SQLitePortalStore": "stores",
@@ -285,6 +320,7 @@ _EXPORTS: dict[str, str] = {
     "UnknownEvent": "models",
     "UnsupportedContentType": "errors",
     "VerificationFailed": "errors",
+    "WebhookAuth": "rest",
     "parse_event": "parse",
     "to_dict": "convert",
 }

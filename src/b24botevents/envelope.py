@@ -46,7 +46,7 @@ class Envelope:
     the hot path (see ``bench/bench_dispatch.py``).
     """
 
-    __slots__ = ("code", "domain", "has_auth", "member_id", "token", "ts")
+    __slots__ = ("auth", "code", "domain", "has_auth", "member_id", "token", "ts")
 
     def __init__(
         self,
@@ -56,6 +56,7 @@ class Envelope:
         token: str | None,
         has_auth: bool,
         ts: object = None,
+        auth: Mapping[str, Any] | None = None,
     ) -> None:
         # Positional: one is built per request, and keyword passing costs on this path.
         self.code = code
@@ -65,6 +66,8 @@ class Envelope:
         self.has_auth = has_auth
         #: ``ts`` as decoded (text in a form body, a number in JSON); see ``check_age``.
         self.ts = ts
+        #: The decoded ``auth`` block itself, for the install's OAuth credentials.
+        self.auth = auth
 
     def __repr__(self) -> str:
         return (
@@ -106,7 +109,7 @@ def read_envelope(tree: Mapping[str, Any]) -> Envelope:
     token = auth.get("application_token")
     if type(token) is not str or not token:
         token = _text(token)
-    return Envelope(code, member_id, domain, token, True, tree.get("ts"))
+    return Envelope(code, member_id, domain, token, True, tree.get("ts"), auth)
 
 
 def check_age(envelope: Envelope, max_age: timedelta, *, now: datetime | None = None) -> None:

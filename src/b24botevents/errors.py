@@ -1,4 +1,7 @@
-"""The exception hierarchy: everything the library raises on bad input is a ``B24EventError``.
+"""The exception hierarchy: bad input is a ``B24EventError``, a failed REST call a ``RestError``.
+
+Both derive from ``B24Error``, so ``except B24Error`` catches everything the library
+raises on purpose.
 
 Messages name the wire path (``data[BOT_ID]``) and what was expected. They never carry
 the value of a secret: callers may log them and answer with them as they are. What they
@@ -10,10 +13,12 @@ a value (see ``wire/_tree.py``).
 from __future__ import annotations
 
 __all__ = [
+    "B24Error",
     "B24EventError",
     "IncompleteBody",
     "LimitExceeded",
     "PayloadError",
+    "RestError",
     "SchemaError",
     "StoreUnavailable",
     "UnsupportedContentType",
@@ -21,7 +26,11 @@ __all__ = [
 ]
 
 
-class B24EventError(Exception):
+class B24Error(Exception):
+    """Base class of everything this library raises on purpose."""
+
+
+class B24EventError(B24Error):
     """Base class of every error this library raises about an event or its handling."""
 
 
@@ -75,3 +84,41 @@ class VerificationFailed(B24EventError):
     The message says why (unknown portal, mismatch, missing token) and never shows a
     token.
     """
+
+
+class RestError(B24Error):
+    """A REST call failed: Bitrix24 answered an error, or no usable answer came.
+
+    ``code`` is Bitrix24's ``error`` (``ACCESS_DENIED``, ``expired_token``, ...) or one of
+    the client's own, in capitals: ``TIMEOUT``, ``CONNECTION_FAILED``, ``RESPONSE_LOST``,
+    ``INVALID_RESPONSE``, ``HTTP_ERROR``, ``NO_CREDENTIALS``, ``PORTAL_NOT_INSTALLED``,
+    ``UNSAFE_ENDPOINT``, ``REFRESH_FAILED``. ``description`` is Bitrix24's
+    ``error_description`` (bounded and escaped), ``status`` the HTTP status (``None``
+    without an answer), ``method`` the REST method. ``may_have_run`` is True when the
+    request may have reached the portal and taken effect although no answer came (a
+    timeout after sending): such a call is not retried unless it is idempotent.
+
+    No token is ever part of the message or the attributes.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        description: str = "",
+        *,
+        status: int | None = None,
+        method: str | None = None,
+        may_have_run: bool = False,
+    ) -> None:
+        self.code = code
+        self.description = description
+        self.status = status
+        self.method = method
+        self.may_have_run = may_have_run
+        where = f"{method}: " if method else ""
+        message = f"{where}{code}"
+        if description:
+            message += f": {description}"
+        if status is not None:
+            message += f" (HTTP {status})"
+        super().__init__(message)

@@ -1,8 +1,9 @@
 """Portal and dedup stores: where each portal's record and the seen deliveries live.
 
-This package owns the portal record (``PortalRecord``: a portal's bound identity and
-token), the two store protocols that verification and dispatch code depends on
-(``PortalStore``, ``DedupStore``) and their backends: in-memory, SQLite (stdlib) and Redis
+This package owns the portal record (``PortalRecord``: a portal's bound identity, its
+token and its OAuth credentials, ``OAuthTokens``), the two store protocols that
+verification and dispatch code depends on (``PortalStore``, ``DedupStore``) and their
+backends: in-memory, SQLite (stdlib) and Redis
 (optional ``redis`` extra). The Redis stores are imported lazily, on first access, so
 ``import b24botevents.stores`` works without redis-py installed. A store that cannot be
 reached raises ``b24botevents.errors.StoreUnavailable``; nothing here ever logs, shows in a
@@ -15,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._protocols import DedupStore, PortalStore
+from .credentials import OAuthTokens
 from .memory import MemoryDedupStore, MemoryPortalStore
 from .record import SCHEMA_VERSION, PortalRecord
 from .sqlite import SQLitePortalStore
@@ -31,6 +33,7 @@ __all__ = [
     "DedupStore",
     "MemoryDedupStore",
     "MemoryPortalStore",
+    "OAuthTokens",
     "PortalRecord",
     "PortalStore",
     "SQLiteDedupStore",

@@ -16,8 +16,10 @@ The validators are here, below every store, so that nothing invalid is ever writ
   the caller allows one (see ``Dispatcher(allow_domain_port=...)``).
 
 Store schema version: ``SCHEMA_VERSION`` names the tables and key prefixes of the SQLite
-and Redis stores, so that a later change can migrate from them. Fields added later (the
-portal's OAuth credentials, its REST endpoint) live in the same record.
+and Redis stores, so that a later change can migrate from them. The portal's OAuth
+credentials (``OAuthTokens``, learnt at ONAPPINSTALL/ONAPPUPDATE and refreshed by the REST
+client) live in the same record, under the same revision: a refresh and an install can
+never both win.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ import attrs
 
 from b24botevents._redact import mask_repr
 
-__all__ = ["SCHEMA_VERSION", "PortalRecord", "check_domain", "check_member_id"]
+from .credentials import OAuthTokens
+
+__all__ = ["SCHEMA_VERSION", "OAuthTokens", "PortalRecord", "check_domain", "check_member_id"]
 
 #: The version of the portal record's storage layout (table ``b24botevents_portals_v1``,
 #: Redis keys under ``b24botevents:portal:v1:``).
@@ -122,13 +126,18 @@ class PortalRecord:
     application_token: str = attrs.field(validator=_validate_token)
     installed: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
     revision: int = attrs.field(default=0, validator=_validate_revision)
+    #: The portal's OAuth credentials, for REST calls; ``None`` until an install brings them.
+    credentials: OAuthTokens | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(OAuthTokens))
+    )
 
     def __repr__(self) -> str:
-        # The token is masked: a record ends up in logs and tracebacks.
+        # The tokens are masked: a record ends up in logs and tracebacks.
         return (
             f"PortalRecord(member_id={self.member_id!r}, domain={self.domain!r}, "
             f"application_token={mask_repr(self.application_token)}, "
-            f"installed={self.installed}, revision={self.revision})"
+            f"installed={self.installed}, revision={self.revision}, "
+            f"credentials={self.credentials!r})"
         )
 
     def evolve(self, **changes: Any) -> PortalRecord:
@@ -141,7 +150,12 @@ _set = object.__setattr__
 
 
 def trusted_record(
-    member_id: str, domain: str, token: str, installed: bool, revision: int
+    member_id: str,
+    domain: str,
+    token: str,
+    installed: bool,
+    revision: int,
+    credentials: OAuthTokens | None = None,
 ) -> PortalRecord:
     """A record read back from a store: validated when it was written, so built unchecked.
 
@@ -154,4 +168,5 @@ def trusted_record(
     _set(record, "application_token", token)
     _set(record, "installed", installed)
     _set(record, "revision", revision)
+    _set(record, "credentials", credentials)
     return record

@@ -1,15 +1,17 @@
-"""Redis stores: ``RedisPortalStore`` and ``RedisDedupStore`` on the synchronous redis-py client.
+"""Redis stores: ``RedisPortalStore`` and ``RedisDedupStore`` on the synchronous redis-py
+client.
 
 Needs the optional dependency: ``pip install 'b24botevents[redis]'``. Keys are the
 store's prefix followed by the store's own names, all UTF-8. A portal is a hash at
 ``prefix + "m:" + member_id`` (fields ``domain``, ``application_token``, ``installed``
-``"1"``/``"0"``, ``revision``, ``document``), and an installed portal's domain a string
-``prefix + "d:" + domain`` holding its ``member_id``; both change together in one Lua
-script, which Redis runs atomically. The scripts build the keys of other portals from
-the prefix, so on Redis Cluster the prefix must hold a hash tag (``"{b24}:portal:v1:"``)
-that puts every key of the store in one slot. A dedup claim is ``SET key 1 NX PX ttl``.
-Every ``RedisError`` (refused connection, timeout, server error) becomes
-``StoreUnavailable``, whose message names the store and the operation but never a token.
+``"1"``/``"0"``, ``revision``, ``document``: JSON, the OAuth credentials), and an
+installed portal's domain a string ``prefix + "d:" + domain`` holding its ``member_id``;
+both change together in one Lua script, which Redis runs atomically. The scripts build
+the keys of other portals from the prefix, so on Redis Cluster the prefix must hold a
+hash tag (``"{b24}:portal:v1:"``) that puts every key of the store in one slot. A dedup
+claim is ``SET key 1 NX PX ttl``. Every ``RedisError`` (refused connection, timeout,
+server error) becomes ``StoreUnavailable``, whose message names the store and the
+operation but never a token.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from ._protocols import (
     check_ttl,
     encode,
 )
+from .credentials import record_document, tokens_from_document
 from .record import PortalRecord, trusted_record
 
 __all__ = ["RedisDedupStore", "RedisPortalStore"]
@@ -57,10 +60,8 @@ _log = logging.getLogger("b24botevents.stores")
 _SOCKET_TIMEOUT = 2.0
 _RETRIES = 1
 
-_EMPTY_DOCUMENT = b"{}"
-
 # Fields of a portal hash, in the order the scripts and ``get`` read them.
-_FIELDS = (b"domain", b"application_token", b"installed", b"revision")
+_FIELDS = (b"domain", b"application_token", b"installed", b"revision", b"document")
 
 # KEYS: the record, its new domain. ARGV: prefix, member_id, expected revision ("" for no
 # record), domain, token, installed "1"/"0", take_domain "1"/"0", new revision, document,
@@ -110,17 +111,17 @@ end
 return 1
 """
 
-# KEYS: the domain. ARGV: prefix, domain. {member_id, token, revision} or nil. The hash
+# KEYS: the domain. ARGV: prefix, domain. {member_id, token, revision, document} or nil. The hash
 # is checked to still be installed on that domain, so a stale pointer finds nothing.
 _BY_DOMAIN = """
 local member_id = redis.call('GET', KEYS[1])
 if not member_id then return nil end
 local record = redis.call('HMGET', ARGV[1] .. 'm:' .. member_id,
-  'domain', 'application_token', 'installed', 'revision')
+  'domain', 'application_token', 'installed', 'revision', 'document')
 if record[1] ~= ARGV[2] or record[3] ~= '1' or not record[2] or not record[4] then
   return nil
 end
-return {member_id, record[2], record[4]}
+return {member_id, record[2], record[4], record[5] or '{}'}
 """
 
 
@@ -227,12 +228,17 @@ class RedisPortalStore(_RedisStore):
             )
         if not isinstance(reply, list) or len(reply) != len(_FIELDS):
             self._unreadable("get")
-        domain, token, installed, revision = reply
+        domain, token, installed, revision, document = reply
         if domain is None:
             return None
         try:
             return trusted_record(
-                member_id, _text(domain), _text(token), _text(installed) == "1", _int(revision)
+                member_id,
+                _text(domain),
+                _text(token),
+                _text(installed) == "1",
+                _int(revision),
+                tokens_from_document(document),
             )
         except (TypeError, ValueError):
             self._unreadable("get")
@@ -249,11 +255,18 @@ class RedisPortalStore(_RedisStore):
             )
         if reply is None:
             return None
-        if not isinstance(reply, list) or len(reply) != 3:
+        if not isinstance(reply, list) or len(reply) != 4:
             self._unreadable("get_by_domain")
-        member_id, token, revision = reply
+        member_id, token, revision, document = reply
         try:
-            return trusted_record(_text(member_id), domain, _text(token), True, _int(revision))
+            return trusted_record(
+                _text(member_id),
+                domain,
+                _text(token),
+                True,
+                _int(revision),
+                tokens_from_document(document),
+            )
         except (TypeError, ValueError):
             self._unreadable("get_by_domain")
 
@@ -279,7 +292,7 @@ class RedisPortalStore(_RedisStore):
             b"1" if record.installed else b"0",
             b"1" if take_domain else b"0",
             str(revision).encode("ascii"),
-            _EMPTY_DOCUMENT,
+            record_document(record.credentials).encode("ascii"),
             b"" if domain_holder is None else domain_holder.encode("utf-8", "surrogatepass"),
         ]
         with self._calling("save"):
@@ -290,7 +303,12 @@ class RedisPortalStore(_RedisStore):
             return None
         _log.debug("%s: a portal record was written", type(self).__name__)
         return trusted_record(
-            record.member_id, record.domain, record.application_token, record.installed, revision
+            record.member_id,
+            record.domain,
+            record.application_token,
+            record.installed,
+            revision,
+            record.credentials,
         )
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:

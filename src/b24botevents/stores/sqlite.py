@@ -31,6 +31,7 @@ from ._protocols import (
     check_key,
     check_record,
 )
+from .credentials import record_document, tokens_from_document
 from .record import PortalRecord, trusted_record
 
 __all__ = ["SQLitePortalStore"]
@@ -42,10 +43,6 @@ _log = logging.getLogger("b24botevents.stores")
 # identifiers are accepted; they are also double-quoted so keywords like "order" work.
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
-
-# What the ``document`` column holds until fields are added to the record (OAuth
-# credentials, the REST endpoint): a JSON object, so later versions can add keys to it.
-_EMPTY_DOCUMENT = "{}"
 
 
 def _check_table(table: str) -> str:
@@ -181,9 +178,9 @@ class SQLitePortalStore(_SQLiteStore):
     """A ``PortalStore`` in one SQLite table, a row per portal keyed by ``member_id``.
 
     Columns: ``member_id`` (primary key), ``domain``, ``application_token``, ``installed``
-    (0 or 1), ``revision`` and ``document`` (a JSON object kept for fields added later;
-    ``'{}'`` for now), ``WITHOUT ROWID``, with a UNIQUE index on ``domain`` over the
-    installed rows only.
+    (0 or 1), ``revision`` and ``document`` (a JSON object: the OAuth credentials under
+    ``oauth``, ``'{}'`` without them; later fields become keys, not columns),
+    ``WITHOUT ROWID``, with a UNIQUE index on ``domain`` over the installed rows only.
     """
 
     _schema = (
@@ -198,10 +195,10 @@ class SQLitePortalStore(_SQLiteStore):
         'CREATE UNIQUE INDEX IF NOT EXISTS "{name}_domain" ON {table} (domain) WHERE installed = 1',
     )
     _templates: ClassVar[Mapping[str, str]] = {
-        "get": "SELECT domain, application_token, installed, revision"
+        "get": "SELECT domain, application_token, installed, revision, document"
         " FROM {table} WHERE member_id = ?",
         # ``installed = 1`` lets SQLite use the partial index.
-        "get_by_domain": "SELECT member_id, application_token, revision"
+        "get_by_domain": "SELECT member_id, application_token, revision, document"
         " FROM {table} WHERE domain = ? AND installed = 1",
         "current": "SELECT revision FROM {table} WHERE member_id = ?",
         "holder": "SELECT member_id FROM {table} WHERE domain = ? AND installed = 1",
@@ -261,7 +258,9 @@ class SQLitePortalStore(_SQLiteStore):
                 row = opened.execute(self._get_sql, (member_id,)).fetchone()
         if row is None:
             return None
-        return trusted_record(member_id, row[0], row[1], row[2] == 1, row[3])
+        return trusted_record(
+            member_id, row[0], row[1], row[2] == 1, row[3], self._credentials(row[4], "get")
+        )
 
     def get_by_domain(self, domain: str) -> PortalRecord | None:
         if type(domain) is not str or not domain:
@@ -271,7 +270,21 @@ class SQLitePortalStore(_SQLiteStore):
         row = self._fetch_one("get_by_domain", self._by_domain_sql, (domain,))
         if row is None:
             return None
-        return trusted_record(row[0], domain, row[1], True, row[2])
+        credentials = self._credentials(row[3], "get_by_domain")
+        return trusted_record(row[0], domain, row[1], True, row[2], credentials)
+
+    def _credentials(self, document: object, operation: str) -> Any:
+        if document == "{}":  # no credentials: the common case skips the JSON parser
+            return None
+        try:
+            if not isinstance(document, str):
+                raise ValueError("not text")
+            return tokens_from_document(document)
+        except ValueError:
+            # Not written by this store; say so, never what it holds.
+            raise StoreUnavailable(
+                f"{self._describe()}: {operation} failed: unreadable record"
+            ) from None
 
     def save(
         self,
@@ -284,6 +297,7 @@ class SQLitePortalStore(_SQLiteStore):
         check_record(record)
         expected = check_expected(expected)
         member_id = record.member_id
+        document = record_document(record.credentials)
         sql = self._sql
         with self._transaction("save") as conn:
             row = conn.execute(sql["current"], (member_id,)).fetchone()
@@ -298,12 +312,17 @@ class SQLitePortalStore(_SQLiteStore):
             revision = (expected or 0) + 1
             values = (record.domain, record.application_token, int(record.installed), revision)
             if row is None:
-                conn.execute(sql["insert"], (member_id, *values, _EMPTY_DOCUMENT))
+                conn.execute(sql["insert"], (member_id, *values, document))
             else:
-                conn.execute(sql["update"], (*values, _EMPTY_DOCUMENT, member_id))
+                conn.execute(sql["update"], (*values, document, member_id))
         _log.debug("%s: a portal record was written", type(self).__name__)
         return trusted_record(
-            member_id, record.domain, record.application_token, record.installed, revision
+            member_id,
+            record.domain,
+            record.application_token,
+            record.installed,
+            revision,
+            record.credentials,
         )
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:

@@ -10,9 +10,12 @@ A portal is its ``member_id``; ONAPPINSTALL binds it to a domain and a token. Th
   new domain, or a domain bound to another portal is refused unless ``approve_install``
   approves it (told which, by an ``InstallRequest``); a first install on a free domain is
   trusted without a hook (the token is only ever learnt there) and asks the hook with one;
+* ONAPPINSTALL / ONAPPUPDATE also keep the OAuth credentials their ``auth`` carries
+  (``OAuthTokens``), for the REST client; a repeat with new credentials rewrites only them;
 * an accepted ONAPPUNINSTALL marks the record uninstalled *before* the handlers run: its
-  token verifies nothing from then on, its domain is free, and a reinstall works at once.
-  The same uninstall again is recognised and answered 200 without running handlers.
+  token verifies nothing from then on, its domain is free, its credentials are dropped,
+  and a reinstall works at once. The same uninstall again is recognised and answered 200
+  without running handlers.
 
 Every write is compare-and-set on the revision read at ``check``: if the record changed
 meanwhile, the event is checked again against the new state (bounded), and refused when
@@ -25,8 +28,9 @@ import hmac
 
 from b24botevents.envelope import Envelope
 from b24botevents.errors import VerificationFailed
-from b24botevents.stores import PortalRecord, PortalStore
+from b24botevents.stores import OAuthTokens, PortalRecord, PortalStore
 from b24botevents.stores._protocols import store_blocking
+from b24botevents.stores.credentials import tokens_from_auth
 from b24botevents.stores.record import MAX_DOMAIN, MAX_MEMBER_ID, check_domain, check_member_id
 
 from ._verdict import (
@@ -123,8 +127,17 @@ class PortalVerifier(Verifier):
         except (TypeError, ValueError):
             raise VerificationFailed(f"{what(envelope)}: auth[domain] is not a host name") from None
         installed = record is not None and record.installed
+        credentials = tokens_from_auth(envelope.auth)
+        if matches and record is not None and not _newer(credentials, record):
+            credentials = record.credentials  # nothing newer: keep what the portal has
         if installed and matches and record is not None and record.domain == domain:
-            return ACCEPT  # a repeat of what is stored: nothing to write
+            if credentials == record.credentials:
+                return ACCEPT  # a repeat of what is stored: nothing to write
+            # The same portal, token and domain with new OAuth tokens (a reinstall, an
+            # update): only the credentials change, so no approval is needed.
+            return Verdict(
+                envelope, write=record.evolve(credentials=credentials), expected=record.revision
+            )
         holder = self.store.get_by_domain(domain)
         other = holder.member_id if holder is not None and holder.member_id != member_id else None
         replaces_token = installed and not matches
@@ -146,7 +159,7 @@ class PortalVerifier(Verifier):
         return Verdict(
             envelope,
             request=request,
-            write=PortalRecord(member_id, domain, token),
+            write=PortalRecord(member_id, domain, token, credentials=credentials),
             expected=None if record is None else record.revision,
             take_domain=other is not None,
             domain_holder=other,
@@ -163,7 +176,10 @@ class PortalVerifier(Verifier):
             raise VerificationFailed(f"{what(envelope)}: domain is not the portal's bound domain")
         if not record.installed:
             return Verdict(envelope, repeat=True)  # the same uninstall again
-        return Verdict(envelope, write=record.evolve(installed=False), expected=record.revision)
+        # The credentials go with the install: they are dead on Bitrix24's side, and a
+        # secret not kept cannot leak.
+        write = record.evolve(installed=False, credentials=None)
+        return Verdict(envelope, write=write, expected=record.revision)
 
     def before(self, verdict: Verdict) -> None:
         """Write the verdict's record; if the store changed since ``check``, check again."""
@@ -191,6 +207,20 @@ class PortalVerifier(Verifier):
         raise VerificationFailed(
             f"{what(envelope)}: the portal record changed while this event was accepted"
         )
+
+
+def _newer(credentials: OAuthTokens | None, record: PortalRecord) -> bool:
+    """Whether an event's credentials should replace the record's.
+
+    Not when the event has none, nor when they expire before the stored ones: a replayed
+    install must not put back tokens that a refresh has since rotated (and killed).
+    """
+    if credentials is None:
+        return False
+    stored = record.credentials
+    if stored is None or stored.expires_at is None or credentials.expires_at is None:
+        return True
+    return credentials.expires_at >= stored.expires_at
 
 
 _REFUSALS = {

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Mapping
+import threading
+from collections.abc import AsyncGenerator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -120,8 +121,11 @@ class RestClient(ReplyMethods):
         self._store_pool = LazyPool(4, "b24botevents-rest-store")
         self._transport = transport
         self._async_transport = async_transport
+        self._lock = threading.Lock()
         self._http: httpx.Client | None = None
-        self._ahttp: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
+        self._ahttp: (
+            tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, AsyncGenerator[None, None]] | None
+        ) = None
         _logs.install()
 
     def __repr__(self) -> str:
@@ -140,28 +144,44 @@ class RestClient(ReplyMethods):
         return httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
 
     def _sync_http(self) -> httpx.Client:
-        if self._http is None:
-            self._http = httpx.Client(
-                transport=self._transport, timeout=self._timeout(), follow_redirects=False
-            )
-        return self._http
+        http = self._http
+        if http is None:
+            with self._lock:  # threads racing here must share one pool, not leak several
+                if self._http is None:
+                    self._http = httpx.Client(
+                        transport=self._transport, timeout=self._timeout(), follow_redirects=False
+                    )
+                http = self._http
+        return http
 
-    def _async_http(self) -> httpx.AsyncClient:
+    async def _async_http(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         current = self._ahttp
         if current is None or current[0] is not loop:
-            # An AsyncClient's connections belong to one loop: a new loop gets a new one.
-            client = httpx.AsyncClient(
-                transport=self._async_transport, timeout=self._timeout(), follow_redirects=False
-            )
-            self._ahttp = current = (loop, client)
+            # An AsyncClient's connections belong to one loop: a new loop gets a new one,
+            # closed when that loop shuts down (see ``_closed_with_the_loop``).
+            with self._lock:
+                current = self._ahttp
+                fresh = current is None or current[0] is not loop
+                if fresh:
+                    client = httpx.AsyncClient(
+                        transport=self._async_transport,
+                        timeout=self._timeout(),
+                        follow_redirects=False,
+                    )
+                    keeper = _closed_with_the_loop(client)
+                    self._ahttp = current = (loop, client, keeper)
+            assert current is not None
+            if fresh:
+                await current[2].__anext__()  # starts it: the loop now finalises it
         return current[1]
 
     def _run(self, flow: Flow[Any]) -> Any:
         return run_sync(flow, self._sync_http())
 
     async def _arun(self, flow: Flow[Any]) -> Any:
-        return await run_async(flow, self._async_http(), self._store_pool.get, self._store_blocking)
+        http = await self._async_http()
+        return await run_async(flow, http, self._store_pool.get, self._store_blocking)
 
     # ---- credentials ---------------------------------------------------------------
 
@@ -308,9 +328,10 @@ class RestClient(ReplyMethods):
         """Close both HTTP clients."""
         self.close()
         if self._ahttp is not None:
-            _loop, client = self._ahttp
+            _loop, client, keeper = self._ahttp
             self._ahttp = None
             await client.aclose()
+            await keeper.aclose()
 
     def __enter__(self) -> RestClient:
         return self
@@ -327,6 +348,16 @@ class RestClient(ReplyMethods):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+async def _closed_with_the_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Held open while its loop runs: ``asyncio.run`` finalises open async generators
+    before it closes the loop, and this one then closes the client's connections in it
+    (without this, each ``asyncio.run`` would leave sockets for the garbage collector)."""
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 def _port_allowed_url(domain: str) -> str:

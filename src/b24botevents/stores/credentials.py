@@ -123,11 +123,14 @@ class OAuthTokens:
         expires = document.get("expires_at")
         if expires is not None and (type(expires) is not int or not 0 <= expires < 2**40):
             raise ValueError("expires_at must be Unix seconds")
+        scope = document.get("scope", [])
+        if type(scope) is not list:
+            raise ValueError("scope must be a list")
         return cls(
             document.get("access_token"),  # type: ignore[arg-type]  # validated
             document.get("refresh_token"),
             None if expires is None else datetime.fromtimestamp(expires, timezone.utc),
-            tuple(document.get("scope", ())),
+            tuple(scope),
             document.get("user_id"),
         )
 

@@ -15,6 +15,7 @@ that later fields do not change the SQLite or Redis layout.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -146,6 +147,14 @@ def tokens_from_document(text: str | bytes | None) -> OAuthTokens | None:
     """The credentials in a stored ``document`` (``None`` for ``{}``); ValueError if unreadable."""
     if not text or text in ("{}", b"{}"):
         return None
+    return _parsed(text)
+
+
+# Every event's record lookup reads the document, and it only changes when a write
+# does: parse each text once (frozen, so the result can be shared). Bounded; the texts
+# it keeps are what the store holds anyway.
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str | bytes) -> OAuthTokens | None:
     try:
         document = json.loads(text)
     except (ValueError, UnicodeDecodeError):

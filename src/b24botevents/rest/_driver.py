@@ -3,15 +3,17 @@
 Each driver runs a flow (``_flow``) to its end, carrying out every effect it yields
 (``_effects``): HTTP with ``httpx.Client`` / ``httpx.AsyncClient``, sleeps, store calls
 and waits on another caller's refresh. Failures are thrown back into the flow, which
-decides what is retried. Answers are read as a stream and cut off at
-``MAX_ANSWER_BYTES``: a portal is an outside server, and a huge answer must not exhaust
-memory. Redirects are never followed: a call goes where the flow sent it or fails.
+decides what is retried. A portal is an outside server, so its answers are read as raw
+bytes and decoded here: cut off at ``MAX_ANSWER_BYTES`` after decompression (only gzip
+and deflate are asked for), and on a deadline for the whole answer, not per read.
+Redirects are never followed: a call goes where the flow sent it or fails.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -26,9 +28,16 @@ from ._effects import Flow, HttpReply, HttpRequest, Sleep, StoreCall, WaitFor
 
 T = TypeVar("T")
 
-#: The largest answer read; Bitrix24's are kilobytes (a full batch: a few MB at most).
+#: The largest answer read, after decompression; Bitrix24's are kilobytes (a full
+#: batch: a few MB at most).
 MAX_ANSWER_BYTES = 32 * 1024 * 1024
-_HEADERS = {"Accept": "application/json", "User-Agent": "b24botevents"}
+# Only encodings this module decodes itself, within MAX_ANSWER_BYTES (httpx's own decoders
+# have no output bound: a few KB of gzip can inflate to gigabytes).
+_HEADERS = {
+    "Accept": "application/json",
+    "Accept-Encoding": "gzip, deflate",
+    "User-Agent": "b24botevents",
+}
 
 
 def is_transport_error(exc: BaseException) -> bool:
@@ -36,8 +45,60 @@ def is_transport_error(exc: BaseException) -> bool:
     return isinstance(exc, httpx.TransportError)
 
 
-def _too_large(request: HttpRequest) -> RestError:
-    return RestError("INVALID_RESPONSE", "the answer is too large", method=request.purpose)
+def _invalid(request: HttpRequest, why: str) -> RestError:
+    return RestError("INVALID_RESPONSE", why, method=request.purpose)
+
+
+class _Body:
+    """An answer's body read from its raw bytes: decoded here, bounded, on a deadline.
+
+    ``deadline`` bounds the whole read: httpx's timeout applies to each socket read, so
+    a server dripping a byte at a time would otherwise hold the call for ever.
+    """
+
+    def __init__(self, request: HttpRequest, encoding: str | None, deadline: float) -> None:
+        self.request = request
+        self.deadline = deadline
+        self.parts: list[bytes] = []
+        self.size = 0
+        coding = (encoding or "identity").strip().lower()
+        if coding in ("", "identity"):
+            self.decoder = None
+        elif coding == "gzip":
+            self.decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            self.decoder = zlib.decompressobj()
+        else:  # br, zstd, or a chain like "gzip, gzip": never asked for
+            raise _invalid(
+                request, "the answer's Content-Encoding is not one this client asked for"
+            )
+
+    def feed(self, chunk: bytes) -> None:
+        if time.monotonic() > self.deadline:
+            raise httpx.ReadTimeout("the answer took longer than the timeout in all")
+        if self.decoder is not None:
+            room = MAX_ANSWER_BYTES - self.size
+            try:
+                chunk = self.decoder.decompress(chunk, room + 1)
+            except zlib.error:
+                raise _invalid(self.request, "the answer's compression is corrupt") from None
+            if self.decoder.unconsumed_tail:
+                raise _invalid(self.request, "the answer is too large")
+        self._add(chunk)
+
+    def finish(self) -> bytes:
+        if self.decoder is not None:
+            try:
+                self._add(self.decoder.flush())
+            except zlib.error:
+                raise _invalid(self.request, "the answer's compression is corrupt") from None
+        return b"".join(self.parts)
+
+    def _add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > MAX_ANSWER_BYTES:
+            raise _invalid(self.request, "the answer is too large")
+        self.parts.append(data)
 
 
 def _build(client: httpx.Client | httpx.AsyncClient, request: HttpRequest) -> httpx.Request:
@@ -50,8 +111,8 @@ def _reply(response: httpx.Response, body: bytes) -> HttpReply:
     return HttpReply(response.status_code, response.headers.get("retry-after"), body)
 
 
-def run_sync(flow: Flow[T], http: httpx.Client) -> T:
-    """Run ``flow`` in this thread."""
+def run_sync(flow: Flow[T], http: httpx.Client, total: float) -> T:
+    """Run ``flow`` in this thread; each answer must be read within ``total`` seconds."""
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -63,7 +124,7 @@ def run_sync(flow: Flow[T], http: httpx.Client) -> T:
         value, error = None, None
         try:
             if isinstance(effect, HttpRequest):
-                value = _send_sync(http, effect)
+                value = _send_sync(http, effect, total)
             elif isinstance(effect, Sleep):
                 time.sleep(effect.seconds)
             elif isinstance(effect, StoreCall):
@@ -76,19 +137,23 @@ def run_sync(flow: Flow[T], http: httpx.Client) -> T:
             error = exc
 
 
-def _send_sync(http: httpx.Client, request: HttpRequest) -> HttpReply:
+def _send_sync(http: httpx.Client, request: HttpRequest, total: float) -> HttpReply:
+    deadline = time.monotonic() + total
     response = http.send(_build(http, request), stream=True)
     try:
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise _too_large(request)
-            chunks.append(chunk)
+        body = _Body(request, response.headers.get("content-encoding"), deadline)
+        try:
+            for chunk in response.iter_raw():
+                body.feed(chunk)
+        except httpx.StreamConsumed:
+            # A transport that hands over a finished response (httpx.MockTransport, a
+            # test's): its content is already in memory and decoded.
+            body = _Body(request, None, deadline)
+            body.feed(response.content)
+        content = body.finish()
     finally:
         response.close()
-    return _reply(response, b"".join(chunks))
+    return _reply(response, content)
 
 
 def _wait_sync(effect: WaitFor) -> Any:
@@ -103,8 +168,12 @@ async def run_async(
     http: httpx.AsyncClient,
     store_executor: Callable[[], Executor],
     store_blocking: bool,
+    total: float,
 ) -> T:
-    """Run ``flow`` in the running loop; blocking store calls go to ``store_executor()``."""
+    """Run ``flow`` in the running loop; blocking store calls go to ``store_executor()``.
+
+    Each HTTP exchange, headers and body, must end within ``total`` seconds.
+    """
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -116,7 +185,7 @@ async def run_async(
         value, error = None, None
         try:
             if isinstance(effect, HttpRequest):
-                value = await _send_async(http, effect)
+                value = await _send_async(http, effect, total)
             elif isinstance(effect, Sleep):
                 await asyncio.sleep(effect.seconds)
             elif isinstance(effect, StoreCall):
@@ -136,19 +205,28 @@ def _store_call(effect: StoreCall) -> Any:
     return effect.fn(*effect.args, **effect.kwargs)
 
 
-async def _send_async(http: httpx.AsyncClient, request: HttpRequest) -> HttpReply:
+async def _send_async(http: httpx.AsyncClient, request: HttpRequest, total: float) -> HttpReply:
+    deadline = time.monotonic() + total
+    try:
+        return await asyncio.wait_for(_exchange(http, request, deadline), total)
+    except asyncio.TimeoutError:
+        raise httpx.ReadTimeout("the answer took longer than the timeout in all") from None
+
+
+async def _exchange(http: httpx.AsyncClient, request: HttpRequest, deadline: float) -> HttpReply:
     response = await http.send(_build(http, request), stream=True)
     try:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise _too_large(request)
-            chunks.append(chunk)
+        body = _Body(request, response.headers.get("content-encoding"), deadline)
+        try:
+            async for chunk in response.aiter_raw():
+                body.feed(chunk)
+        except httpx.StreamConsumed:  # see _send_sync
+            body = _Body(request, None, deadline)
+            body.feed(response.content)
+        content = body.finish()
     finally:
         await response.aclose()
-    return _reply(response, b"".join(chunks))
+    return _reply(response, content)
 
 
 async def _wait_async(effect: WaitFor) -> Any:

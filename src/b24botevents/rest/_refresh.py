@@ -33,6 +33,9 @@ logger = logging.getLogger("b24botevents.rest")
 
 #: How long a caller waits for another's refresh of the same portal.
 _REFRESH_WAIT = 60.0
+#: After ``invalid_grant``: the pauses between looks at the store for the tokens of the
+#: process that refreshed first (1.5 s in all; only this failure path waits).
+_RIVAL_WAITS = (0.05, 0.1, 0.2, 0.4, 0.75)
 
 
 def _still_good(tokens: OAuthTokens | None, stale: str | None) -> bool:
@@ -168,10 +171,10 @@ class RefreshFlows(FlowSettings):
         if "error" in answer:
             code, description = error_of(answer)
             if code == "invalid_grant":
-                # Another process may have used the refresh token first: take its result.
-                record = yield from self._record(member_id)
-                theirs = record.credentials
-                if theirs is not None and theirs.refresh_token != old.refresh_token:
+                # Another process may have spent the refresh token first: take its result,
+                # once it has written it (it may still be on its way to the store).
+                theirs = yield from self._written_by_another(member_id, old)
+                if theirs is not None:
                     return theirs
             raise RestError("REFRESH_FAILED", f"the OAuth server answered {code}: {description}")
         answered_for = answer.get("member_id")
@@ -187,6 +190,16 @@ class RefreshFlows(FlowSettings):
         yield from self._write_back(record, old, tokens)
         logger.info("rest: refreshed the OAuth tokens of portal %s", shown_text(member_id))
         return tokens
+
+    def _written_by_another(self, member_id: str, old: OAuthTokens) -> Flow[OAuthTokens | None]:
+        """Tokens another process stored in place of ``old``, waited for a little."""
+        for wait in _RIVAL_WAITS:
+            record = yield from self._record(member_id)
+            theirs = record.credentials
+            if theirs is not None and theirs.refresh_token != old.refresh_token:
+                return theirs
+            yield Sleep(wait)
+        return None
 
     def _token_request(self, app: OAuthApp, params: dict[str, str]) -> Flow[dict[str, Any]]:
         policy = self.retry

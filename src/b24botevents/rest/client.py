@@ -177,11 +177,11 @@ class RestClient(ReplyMethods):
         return current[1]
 
     def _run(self, flow: Flow[Any]) -> Any:
-        return run_sync(flow, self._sync_http())
+        return run_sync(flow, self._sync_http(), self.timeout)
 
     async def _arun(self, flow: Flow[Any]) -> Any:
         http = await self._async_http()
-        return await run_async(flow, http, self._store_pool.get, self._store_blocking)
+        return await run_async(flow, http, self._store_pool.get, self._store_blocking, self.timeout)
 
     # ---- credentials ---------------------------------------------------------------
 

@@ -14,6 +14,7 @@ client's ``portal_url`` option; nothing an event carries can.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable
 
 from b24botevents.errors import RestError
@@ -44,6 +45,16 @@ _LETTER = re.compile(r"[a-z]")
 _HOST = re.compile(r"[a-z0-9.\-]{1,253}(?::[0-9]{1,5})?")
 
 
+def _is_ipv4(host: str) -> bool:
+    """What the C resolver would take as an IPv4 address (``inet_aton``: hex, octal,
+    fewer than four parts)."""
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        return False
+    return True
+
+
 def check_public_domain(domain: str, *, allow_port: bool = False) -> str:
     """Return ``domain`` if REST calls may go to it; raise ``RestError`` (``UNSAFE_ENDPOINT``).
 
@@ -62,6 +73,8 @@ def check_public_domain(domain: str, *, allow_port: bool = False) -> str:
     labels = host.split(".")
     if len(labels) < 2 or not all(labels) or not _LETTER.search(labels[-1]):
         raise refuse  # single labels, IPv4 literals (no letter in the last label), "a..b"
+    if _is_ipv4(host):
+        raise refuse  # the resolver reads 0x7f.0.0.0x1 and 127.1 as 127.0.0.1
     dotted = "." + host
     if host == "localhost" or any(dotted.endswith(suffix) for suffix in _PRIVATE_SUFFIXES):
         raise refuse

@@ -220,7 +220,8 @@ def _newer(credentials: OAuthTokens | None, record: PortalRecord) -> bool:
     stored = record.credentials
     if stored is None or stored.expires_at is None or credentials.expires_at is None:
         return True
-    return credentials.expires_at >= stored.expires_at
+    # Strictly later: a replay from the second a refresh happened must not win either.
+    return credentials.expires_at > stored.expires_at
 
 
 _REFUSALS = {

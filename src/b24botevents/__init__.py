@@ -144,21 +144,6 @@ if TYPE_CHECKING:
     from .response import (
         Response as Response,
     )
-    from .router import (
-        DispatchResult as DispatchResult,
-    )
-    from .router import (
-        Router as Router,
-    )
-    from .stores import (
-        DedupStore as DedupStore,
-    )
-    from .stores import (
-        MemoryDedupStore as MemoryDedupStore,
-    )
-    from .stores import (
-        MemoryPortalStore as MemoryPortalStore,
-    )
     from .rest import (
         AsyncOnlineInstallCheck as AsyncOnlineInstallCheck,
     )
@@ -173,6 +158,21 @@ if TYPE_CHECKING:
     )
     from .rest import (
         WebhookAuth as WebhookAuth,
+    )
+    from .router import (
+        DispatchResult as DispatchResult,
+    )
+    from .router import (
+        Router as Router,
+    )
+    from .stores import (
+        DedupStore as DedupStore,
+    )
+    from .stores import (
+        MemoryDedupStore as MemoryDedupStore,
+    )
+    from .stores import (
+        MemoryPortalStore as MemoryPortalStore,
     )
     from .stores import (
         OAuthTokens as OAuthTokens,

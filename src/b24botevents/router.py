@@ -8,9 +8,12 @@ The typed overloads of ``on`` are generated (``_registration.py``); the cross-ve
 decorators (``on_message``, ``on_bot_delete``, ...) are here.
 
 Order: a router's own handlers for a code run first, in registration order, then those of
-its included routers, in inclusion order. A handler that raises is offered to the
-``on_error`` hooks; if one returns normally the error counts as dealt with and the next
-handler runs, otherwise the exception propagates out of ``dispatch``.
+its included routers, in inclusion order. A handler registered with a filter (named
+commands: ``on_command("help")``) runs only for the events it accepts; when no handler of
+the code accepts an event, it counts as unhandled and the ``on_unknown`` fallbacks run. A
+handler that raises is offered to the ``on_error`` hooks; if one returns normally the error
+counts as dealt with and the next handler runs, otherwise the exception propagates out of
+``dispatch``.
 
 Internal module: import these names from ``b24botevents``.
 """
@@ -21,7 +24,7 @@ import inspect
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, overload
 
 import attrs
 
@@ -41,7 +44,8 @@ from ._registration import (
     TypedRegistration,
 )
 from ._slots import slot_setters
-from .models import Event
+from .models import BotCommandAddEvent, BotV2CommandAddEvent, Event
+from .models.base import command_key
 
 logger = logging.getLogger("b24botevents")
 
@@ -52,6 +56,14 @@ ErrorHook = Callable[[Event, Exception], object]
 
 _EventHandler = TypeVar("_EventHandler", bound=Callable[[Event], object])
 _ErrorHookT = TypeVar("_ErrorHookT", bound=ErrorHook)
+
+#: Whether a filtered handler takes an event; None means it takes every event of its codes.
+_Accepts = Callable[[Event], bool]
+#: A registration: the handler and its filter.
+_Entry = tuple[Handler, _Accepts | None]
+#: The handlers of a plan with their filters, and the fallbacks for when none accepts.
+_Guarded = tuple[tuple[_Entry, ...], tuple[Handler, ...]]
+_COMMAND_CODES = ("ONIMCOMMANDADD", "ONIMBOTV2COMMANDADD")
 
 
 @attrs.frozen
@@ -82,8 +94,8 @@ class Router(TypedRegistration):
 
     def __init__(self, *, name: str | None = None) -> None:
         self.name = name or f"router-{id(self):x}"
-        self._plans: dict[str, tuple[int, tuple[Handler, ...], bool]] = {}
-        self._handlers: dict[str, list[Handler]] = {}
+        self._plans: dict[str, tuple[int, tuple[Handler, ...], bool, _Guarded | None]] = {}
+        self._handlers: dict[str, list[_Entry]] = {}
         self._unknown: list[Handler] = []
         self._error_hooks: list[ErrorHook] = []
         self._children: list[Router] = []
@@ -95,8 +107,11 @@ class Router(TypedRegistration):
 
     # ---- registration ----------------------------------------------------------------
 
-    def _register(self, codes: tuple[str, ...]) -> Callable[[AnyHandler], AnyHandler]:
-        """What ``on(*codes)`` returns: a decorator adding the function for each code."""
+    def _register(
+        self, codes: tuple[str, ...], accepts: _Accepts | None = None
+    ) -> Callable[[AnyHandler], AnyHandler]:
+        """What ``on(*codes)`` returns: a decorator adding the function for each code,
+        run only for the events ``accepts`` returns True for (every event without it)."""
         for each in codes:
             if not isinstance(each, str) or not each.strip():
                 raise ValueError(f"event codes must be non-empty strings, got {each!r}")
@@ -105,7 +120,7 @@ class Router(TypedRegistration):
             if not callable(fn):
                 raise TypeError(f"a handler must be callable, got {type(fn).__name__}")
             for each in codes:
-                self._handlers.setdefault(each.strip().upper(), []).append(fn)
+                self._handlers.setdefault(each.strip().upper(), []).append((fn, accepts))
             Router._generation += 1
             return fn
 
@@ -118,8 +133,9 @@ class Router(TypedRegistration):
     def on_message(self, fn: AnyMessageAddEventHandler) -> AnyMessageAddEventHandler:
         """Register for ONIMBOTMESSAGEADD and ONIMBOTV2MESSAGEADD.
 
-        Both events have ``text``, ``dialog_id``, ``message_id``, ``author_id``,
-        ``bot_ids`` and ``language``, so one handler serves both API versions.
+        Both events have ``text``, ``dialog_id``, ``message_id`` (never None),
+        ``author_id``, ``chat_id``, ``user_id``, ``bots``, ``bot_ids`` and ``language``, so
+        one handler serves both API versions.
         """
         return self.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")(fn)
 
@@ -128,20 +144,40 @@ class Router(TypedRegistration):
         return self.on("ONIMBOTMESSAGEUPDATE", "ONIMBOTV2MESSAGEUPDATE")(fn)
 
     def on_message_delete(self, fn: AnyMessageDeleteEventHandler) -> AnyMessageDeleteEventHandler:
-        """Register for ONIMBOTMESSAGEDELETE and ONIMBOTV2MESSAGEDELETE; read ``message_id``."""
+        """Register for ONIMBOTMESSAGEDELETE and ONIMBOTV2MESSAGEDELETE; read ``message_id``
+        and ``dialog_id`` (v2 sends no ``text``)."""
         return self.on("ONIMBOTMESSAGEDELETE", "ONIMBOTV2MESSAGEDELETE")(fn)
 
     def on_join_chat(self, fn: AnyJoinChatEventHandler) -> AnyJoinChatEventHandler:
-        """Register for ONIMBOTJOINCHAT and ONIMBOTV2JOINCHAT; read ``dialog_id``."""
+        """Register for ONIMBOTJOINCHAT and ONIMBOTV2JOINCHAT; read ``dialog_id`` (None
+        only in a v2 join without ``dialogId`` and ``chat``), ``user_id`` (who added the bot)
+        and ``bots``."""
         return self.on("ONIMBOTJOINCHAT", "ONIMBOTV2JOINCHAT")(fn)
 
-    def on_command(self, fn: AnyCommandEventHandler) -> AnyCommandEventHandler:
-        """Register for ONIMCOMMANDADD and ONIMBOTV2COMMANDADD.
+    @overload
+    def on_command(self, fn: AnyCommandEventHandler, /) -> AnyCommandEventHandler: ...
+    @overload
+    def on_command(
+        self, name: str, /, *names: str
+    ) -> Callable[[AnyCommandEventHandler], AnyCommandEventHandler]: ...
 
-        The command itself differs by version: v1 ``data.commands`` (code without the
-        slash), v2 ``data.command`` (with it).
+    def on_command(
+        self, fn_or_name: AnyCommandEventHandler | str, /, *names: str
+    ) -> AnyCommandEventHandler | Callable[[AnyCommandEventHandler], AnyCommandEventHandler]:
+        """Register for ONIMCOMMANDADD and ONIMBOTV2COMMANDADD: every command, or named ones.
+
+        ``@dp.on_command`` runs for every command; ``@dp.on_command("help")`` or
+        ``@dp.on_command("/help", "start")`` only for those: names match with or without
+        the slash, in any case, in v1 (``echo``) and v2 (``/echo``) alike. A v1 event may
+        carry several commands; a named handler runs when any of them matches. A handler
+        that does not match neither runs nor counts in ``DispatchResult``. Read
+        ``event.command_name``, ``command_params`` and ``command_id`` on either version.
         """
-        return self.on("ONIMCOMMANDADD", "ONIMBOTV2COMMANDADD")(fn)
+        if not isinstance(fn_or_name, str):
+            if names:
+                raise TypeError("on_command(fn) takes no names: use @on_command(*names)")
+            return self._register(_COMMAND_CODES)(fn_or_name)
+        return self._register(_COMMAND_CODES, _CommandFilter((fn_or_name, *names)))
 
     def on_app_install(self, fn: AppInstallEventHandler) -> AppInstallEventHandler:
         """Register for ONAPPINSTALL."""
@@ -198,25 +234,34 @@ class Router(TypedRegistration):
             stack.extend(reversed(router._children))
 
     def handlers_for(self, code: str) -> list[Handler]:
-        """The handlers that ``dispatch`` would run for ``code``, in order."""
-        key = code.upper()
-        found: list[Handler] = []
+        """The handlers registered for ``code``, in the order ``dispatch`` runs them (a
+        handler for named commands only runs for events with one of its commands)."""
+        return [fn for fn, _ in self._entries(code.upper())]
+
+    def _entries(self, key: str) -> list[_Entry]:
+        found: list[_Entry] = []
         for router in self._routers():
             found.extend(router._handlers.get(key, ()))
         return found
 
-    def _plan(self, event: Event) -> tuple[tuple[Handler, ...], bool]:
-        """The handlers to run and whether they are the code's own (not ``on_unknown``)."""
+    def _plan(self, event: Event) -> tuple[tuple[Handler, ...], bool, _Guarded | None]:
+        """The handlers to run, whether they are the code's own (not ``on_unknown``), and,
+        when some have a filter, everything ``_select`` needs to choose per event."""
         cached = self._plans.get(event.code)
         if cached is not None and cached[0] == Router._generation:
-            return cached[1], cached[2]
-        handlers = tuple(self.handlers_for(event.code))
+            return cached[1], cached[2], cached[3]
+        entries = tuple(self._entries(event.code.upper()))
+        fallbacks = tuple(fn for router in self._routers() for fn in router._unknown)
+        guarded: _Guarded | None = None
+        if any(accepts is not None for _, accepts in entries):
+            guarded = (entries, fallbacks)
+        handlers = tuple(fn for fn, _ in entries)
         handled = bool(handlers)
         if not handled:
-            handlers = tuple(fn for router in self._routers() for fn in router._unknown)
+            handlers = fallbacks
         if len(self._plans) < 1024:  # codes come from the wire: bound the cache
-            self._plans[event.code] = (Router._generation, handlers, handled)
-        return handlers, handled
+            self._plans[event.code] = (Router._generation, handlers, handled, guarded)
+        return handlers, handled, guarded
 
     def _hooks(self) -> list[ErrorHook]:
         return [hook for router in self._routers() for hook in router._error_hooks]
@@ -228,9 +273,11 @@ class Router(TypedRegistration):
         # The plan cache is read inline: this runs for every event.
         cached = self._plans.get(event.code)
         if cached is not None and cached[0] == Router._generation:
-            handlers, handled = cached[1], cached[2]
+            handlers, handled, guarded = cached[1], cached[2], cached[3]
         else:
-            handlers, handled = self._plan(event)
+            handlers, handled, guarded = self._plan(event)
+        if guarded is not None:  # some handler has a filter: choose for this event
+            handlers, handled = _select(event, guarded)
         if not handlers:
             logger.debug("no handler for %s", shown_text(event.code))
         errors: list[Exception] | None = None  # made on the first error only
@@ -264,7 +311,9 @@ class Router(TypedRegistration):
         Async handlers are awaited in the loop; sync ones run in ``executor`` (default:
         ``asyncio.to_thread``'s pool) with the caller's context variables.
         """
-        handlers, handled = self._plan(event)
+        handlers, handled, guarded = self._plan(event)
+        if guarded is not None:
+            handlers, handled = _select(event, guarded)
         errors: list[Exception] = []
         for fn in handlers:
             try:
@@ -283,6 +332,39 @@ class Router(TypedRegistration):
         for hook in hooks:
             await call_off_loop(hook, (event, exc), executor)
         logger.debug("error in %s for %s dealt with by on_error", _name(fn), shown_text(event.code))
+
+
+def _select(event: Event, guarded: _Guarded) -> tuple[tuple[Handler, ...], bool]:
+    """The handlers that accept ``event`` (and True), or the fallbacks (and False)."""
+    entries, fallbacks = guarded
+    chosen = [fn for fn, accepts in entries if accepts is None or accepts(event)]
+    return (tuple(chosen), True) if chosen else (fallbacks, False)
+
+
+class _CommandFilter:
+    """Accepts a command event when one of its commands has one of the names.
+
+    Names are compared as ``command_key`` gives them: no slash, lower case.
+    """
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: tuple[object, ...]) -> None:
+        keys: list[str] = []
+        for name in names:
+            key = command_key(name) if isinstance(name, str) else ""
+            if not key or any(char.isspace() for char in key):
+                raise ValueError(f"command names must be single words like 'help', got {name!r}")
+            keys.append(key)
+        self.names = frozenset(keys)
+
+    def __call__(self, event: Event) -> bool:
+        if isinstance(event, (BotCommandAddEvent, BotV2CommandAddEvent)):
+            return not self.names.isdisjoint(event.command_names)
+        return False
+
+    def __repr__(self) -> str:
+        return f"<commands {', '.join(sorted(self.names))}>"
 
 
 def _name(fn: Callable[..., object]) -> str:

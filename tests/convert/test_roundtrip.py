@@ -28,17 +28,16 @@ from b24botevents.models import AppUninstallData, Auth, Bot, BotDeleteData, BotV
 from b24botevents.wire import encode_form
 from model_support import (
     auths,
-    chat_bot_events,
     data_keys,
     datetimes,
-    events,
     example_text,
     form_scalars,
     ids,
 )
+from models.required_fields import complete_chat_bot_events, complete_events
 
 
-@given(events())
+@given(complete_events())
 def test_to_dict_is_json_serialisable_and_parses_back(event: Event) -> None:
     wire = to_dict(event)
     text = json.dumps(wire)
@@ -47,7 +46,7 @@ def test_to_dict_is_json_serialisable_and_parses_back(event: Event) -> None:
     assert parse_event(text.encode(), content_type="application/json") == event
 
 
-@given(events(form_safe=True))
+@given(complete_events(form_safe=True))
 def test_form_round_trip(event: Event) -> None:
     body = encode_form(to_dict(event))
     parsed = parse_event(body)
@@ -57,7 +56,7 @@ def test_form_round_trip(event: Event) -> None:
     assert parse_event(encode_form(to_dict(parsed))) == event
 
 
-@given(events())
+@given(complete_events())
 def test_to_dict_is_wire_shaped(event: Event) -> None:
     wire = to_dict(event)
     assert wire["event"] == event.code
@@ -89,7 +88,7 @@ def test_to_dict_is_wire_shaped(event: Event) -> None:
         assert wire["auth"]["status"] == event.auth.status
 
 
-@given(events(form_safe=True), data_keys, form_scalars, form_scalars, form_scalars)
+@given(complete_events(form_safe=True), data_keys, form_scalars, form_scalars, form_scalars)
 def test_fields_the_models_do_not_cover_survive(
     event: Event, name: str, top: str, in_data: str, in_auth: str
 ) -> None:
@@ -226,7 +225,7 @@ envelopes = st.fixed_dictionaries(
 @settings(max_examples=300)
 @given(st.data())
 def test_chat_bot_events_round_trip_as_json(data: st.DataObject) -> None:
-    event = data.draw(chat_bot_events(envelope=data.draw(envelopes)))
+    event = data.draw(complete_chat_bot_events(envelope=data.draw(envelopes)))
     wire = to_dict(event)
     assert parse_event(wire) == event
     assert parse_event(json.dumps(wire)) == event
@@ -235,7 +234,7 @@ def test_chat_bot_events_round_trip_as_json(data: st.DataObject) -> None:
 @settings(max_examples=300)
 @given(st.data())
 def test_chat_bot_events_round_trip_as_form(data: st.DataObject) -> None:
-    event = data.draw(chat_bot_events(envelope=data.draw(envelopes), form_safe=True))
+    event = data.draw(complete_chat_bot_events(envelope=data.draw(envelopes), form_safe=True))
     parsed = parse_event(encode_form(to_dict(event)))
     assert type(parsed) is type(event)
     assert parsed == event

@@ -376,6 +376,9 @@ def _view(event: Any) -> tuple[Any, ...]:
         event.author_id,
         event.bot_ids,
         event.language,
+        event.chat_id,
+        event.user_id,
+        tuple((bot.id, bot.code) for bot in event.bots),
     )
 
 
@@ -413,7 +416,18 @@ def test_cross_version_properties_of_updates_and_deletes() -> None:
     v2 = parse_event(v2_tree_)
     assert isinstance(v1, BotMessageUpdateEvent)
     assert isinstance(v2, BotV2MessageUpdateEvent)
-    assert _view(v1) == _view(v2) == ("create a task list", "chat1157", 84537, 27, (571,), "en")
+    assert _view(v1) == _view(v2)
+    assert _view(v1) == (
+        "create a task list",
+        "chat1157",
+        84537,
+        27,
+        (571,),
+        "en",
+        1157,
+        27,
+        ((571, "BOT"),),
+    )
 
     deleted_v1 = parse_event(example_json("ONIMBOTMESSAGEDELETE.group.json"))
     deleted_v2 = parse_event(
@@ -429,7 +443,7 @@ def test_cross_version_properties_of_updates_and_deletes() -> None:
     )
     assert isinstance(deleted_v1, BotMessageDeleteEvent)
     assert isinstance(deleted_v2, BotV2MessageDeleteEvent)
-    shared = ("dialog_id", "message_id", "bot_ids", "language")
+    shared = ("dialog_id", "message_id", "bot_ids", "language", "chat_id")
     assert [getattr(deleted_v1, name) for name in shared] == [
         getattr(deleted_v2, name) for name in shared
     ]
@@ -452,8 +466,13 @@ def test_bot_entry_without_auth_takes_the_flat_token_fields() -> None:
         assert parse_event(to_dict(event)) == event
 
 
+#: The PARAMS every v1 message event must carry (the converter requires them).
+PARAMS = {"MESSAGE": "hi", "DIALOG_ID": "27", "MESSAGE_ID": "1"}
+
+
 def test_bot_entry_with_no_tokens_at_all_has_no_auth() -> None:
-    tree = {"event": "ONIMBOTJOINCHAT", "data": {"BOT": {"5": {"BOT_ID": "5", "BOT_CODE": "b"}}}}
+    bots = {"5": {"BOT_ID": "5", "BOT_CODE": "b"}}
+    tree = {"event": "ONIMBOTJOINCHAT", "data": {"BOT": bots, "PARAMS": {"DIALOG_ID": "5"}}}
     for event in both_wires(tree):
         assert isinstance(event, BotJoinChatEvent)
         assert event.data.bots == {5: BotCredentials(bot_id=5, bot_code="b")}
@@ -469,7 +488,7 @@ def test_bot_entry_with_no_tokens_at_all_has_no_auth() -> None:
     ids=["php-list", "text-keys", "int-keys"],
 )
 def test_bot_map_accepts_lists_and_any_key_type(bots: Any) -> None:
-    tree = {"event": "ONIMBOTMESSAGEADD", "data": {"BOT": bots}}
+    tree = {"event": "ONIMBOTMESSAGEADD", "data": {"BOT": bots, "PARAMS": PARAMS}}
     expected = {
         0: BotCredentials(bot_id=0, bot_code="zero"),
         1: BotCredentials(bot_id=1, bot_code="one"),
@@ -483,7 +502,8 @@ def test_bot_map_accepts_lists_and_any_key_type(bots: Any) -> None:
 
 @pytest.mark.parametrize("empty", ["", None, {}, []])
 def test_empty_bot_map_and_user(empty: Any) -> None:
-    event = parse_event({"event": "ONIMBOTMESSAGEADD", "data": {"BOT": empty, "USER": empty}})
+    data = {"BOT": empty, "USER": empty, "PARAMS": PARAMS}
+    event = parse_event({"event": "ONIMBOTMESSAGEADD", "data": data})
     assert isinstance(event, BotMessageAddEvent)
     assert event.data.bots == {}
     assert event.data.user is None
@@ -568,7 +588,7 @@ def test_a_non_integer_bot_key_is_an_error_at_its_path() -> None:
 def test_every_broken_bot_entry_is_reported() -> None:
     bots = {"1": {"BOT_ID": "x", "BOT_CODE": "a"}, "2": {"BOT_CODE": "b"}, "3": "flat"}
     with pytest.raises(SchemaError) as info:
-        parse_event({"event": "ONIMBOTMESSAGEADD", "data": {"BOT": bots}})
+        parse_event({"event": "ONIMBOTMESSAGEADD", "data": {"BOT": bots, "PARAMS": PARAMS}})
     assert [path for path, _ in info.value.errors] == [
         "data[BOT][1][BOT_ID]",
         "data[BOT][2][BOT_ID]",

@@ -46,6 +46,7 @@ from b24botevents.models import (
     BotDeleteData,
     BotJoinChatData,
     BotMessageData,
+    BotRef,
     BotV2CommandData,
     BotV2ContextGetData,
     BotV2DeleteData,
@@ -70,6 +71,10 @@ MODELS: list[type[Any]] = [
 ]
 
 _BOT = Bot(id=1, code="b")
+_CHAT = Chat(id=1, dialog_id="chat1")
+_MESSAGE = Message(id=1, text="hi")
+_PARAMS = MessageParams(message="hi", message_id=1, dialog_id="1")
+_CALLS = {1: CommandCall(bot_id=1, bot_code="b", command="echo", command_id=1)}
 
 #: One valid instance of every model (minimal required arguments).
 SAMPLES: dict[type[Any], Any] = {
@@ -91,49 +96,69 @@ SAMPLES: dict[type[Any], Any] = {
     AppUninstallData: AppUninstallData(),
     AppUninstallEvent: AppUninstallEvent(code="ONAPPUNINSTALL"),
     UnknownEvent: UnknownEvent(code="ONX"),
-    BotCommandAddEvent: BotCommandAddEvent(code="ONIMCOMMANDADD"),
-    BotCommandData: BotCommandData(),
-    BotCredentials: BotCredentials(bot_id=1, bot_code="b"),
-    BotJoinChatData: BotJoinChatData(),
-    BotJoinChatEvent: BotJoinChatEvent(code="ONIMBOTJOINCHAT"),
-    BotMessageAddEvent: BotMessageAddEvent(code="ONIMBOTMESSAGEADD"),
-    BotMessageData: BotMessageData(),
-    BotMessageDeleteEvent: BotMessageDeleteEvent(code="ONIMBOTMESSAGEDELETE"),
-    BotMessageUpdateEvent: BotMessageUpdateEvent(code="ONIMBOTMESSAGEUPDATE"),
-    BotV2CommandAddEvent: BotV2CommandAddEvent(
-        code="ONIMBOTV2COMMANDADD", data=BotV2CommandData(bot=_BOT)
+    BotCommandAddEvent: BotCommandAddEvent(
+        code="ONIMCOMMANDADD", data=BotCommandData(commands=_CALLS, params=_PARAMS)
     ),
-    BotV2CommandData: BotV2CommandData(bot=_BOT),
-    BotV2ContextGetData: BotV2ContextGetData(bot=_BOT),
+    BotCommandData: BotCommandData(commands=_CALLS, params=_PARAMS),
+    BotCredentials: BotCredentials(bot_id=1, bot_code="b"),
+    BotRef: BotRef(id=1, code="b"),
+    BotJoinChatData: BotJoinChatData(params=JoinChatParams(dialog_id="1")),
+    BotJoinChatEvent: BotJoinChatEvent(
+        code="ONIMBOTJOINCHAT", data=BotJoinChatData(params=JoinChatParams(dialog_id="1"))
+    ),
+    BotMessageAddEvent: BotMessageAddEvent(
+        code="ONIMBOTMESSAGEADD", data=BotMessageData(params=_PARAMS)
+    ),
+    BotMessageData: BotMessageData(params=_PARAMS),
+    BotMessageDeleteEvent: BotMessageDeleteEvent(
+        code="ONIMBOTMESSAGEDELETE", data=BotMessageData(params=_PARAMS)
+    ),
+    BotMessageUpdateEvent: BotMessageUpdateEvent(
+        code="ONIMBOTMESSAGEUPDATE", data=BotMessageData(params=_PARAMS)
+    ),
+    BotV2CommandAddEvent: BotV2CommandAddEvent(
+        code="ONIMBOTV2COMMANDADD",
+        data=BotV2CommandData(
+            bot=_BOT, chat=_CHAT, command=Command(id=1, command="/x"), message=_MESSAGE
+        ),
+    ),
+    BotV2CommandData: BotV2CommandData(
+        bot=_BOT, chat=_CHAT, command=Command(id=1, command="/x"), message=_MESSAGE
+    ),
+    BotV2ContextGetData: BotV2ContextGetData(bot=_BOT, dialog_id="1"),
     BotV2ContextGetEvent: BotV2ContextGetEvent(
-        code="ONIMBOTV2CONTEXTGET", data=BotV2ContextGetData(bot=_BOT)
+        code="ONIMBOTV2CONTEXTGET", data=BotV2ContextGetData(bot=_BOT, dialog_id="1")
     ),
     BotV2JoinChatData: BotV2JoinChatData(bot=_BOT),
     BotV2JoinChatEvent: BotV2JoinChatEvent(
         code="ONIMBOTV2JOINCHAT", data=BotV2JoinChatData(bot=_BOT)
     ),
     BotV2MessageAddEvent: BotV2MessageAddEvent(
-        code="ONIMBOTV2MESSAGEADD", data=BotV2MessageData(bot=_BOT)
+        code="ONIMBOTV2MESSAGEADD",
+        data=BotV2MessageData(bot=_BOT, chat=_CHAT, message=_MESSAGE),
     ),
-    BotV2MessageData: BotV2MessageData(bot=_BOT),
-    BotV2MessageDeleteData: BotV2MessageDeleteData(bot=_BOT),
+    BotV2MessageData: BotV2MessageData(bot=_BOT, chat=_CHAT, message=_MESSAGE),
+    BotV2MessageDeleteData: BotV2MessageDeleteData(bot=_BOT, chat=_CHAT, message_id=1),
     BotV2MessageDeleteEvent: BotV2MessageDeleteEvent(
-        code="ONIMBOTV2MESSAGEDELETE", data=BotV2MessageDeleteData(bot=_BOT)
+        code="ONIMBOTV2MESSAGEDELETE",
+        data=BotV2MessageDeleteData(bot=_BOT, chat=_CHAT, message_id=1),
     ),
     BotV2MessageUpdateEvent: BotV2MessageUpdateEvent(
-        code="ONIMBOTV2MESSAGEUPDATE", data=BotV2MessageData(bot=_BOT)
+        code="ONIMBOTV2MESSAGEUPDATE",
+        data=BotV2MessageData(bot=_BOT, chat=_CHAT, message=_MESSAGE),
     ),
-    BotV2ReactionChangeData: BotV2ReactionChangeData(bot=_BOT),
+    BotV2ReactionChangeData: BotV2ReactionChangeData(bot=_BOT, chat=_CHAT, message=_MESSAGE),
     BotV2ReactionChangeEvent: BotV2ReactionChangeEvent(
-        code="ONIMBOTV2REACTIONCHANGE", data=BotV2ReactionChangeData(bot=_BOT)
+        code="ONIMBOTV2REACTIONCHANGE",
+        data=BotV2ReactionChangeData(bot=_BOT, chat=_CHAT, message=_MESSAGE),
     ),
-    Chat: Chat(id=1),
+    Chat: _CHAT,
     ChatUser: ChatUser(id=1),
-    Command: Command(id=1),
-    CommandCall: CommandCall(bot_id=1, bot_code="b"),
-    JoinChatParams: JoinChatParams(),
-    Message: Message(id=1),
-    MessageParams: MessageParams(),
+    Command: Command(id=1, command="/x"),
+    CommandCall: _CALLS[1],
+    JoinChatParams: JoinChatParams(dialog_id="1"),
+    Message: _MESSAGE,
+    MessageParams: _PARAMS,
     User: User(id=1),
 }
 

@@ -21,12 +21,12 @@ from model_support import (
     BOT_REFRESH_TOKEN,
     REFRESH_TOKEN,
     SECRET_FIELDS,
-    events,
     example_json,
     example_text,
     leak_free,
     walk_models,
 )
+from models.required_fields import complete_events
 
 
 def tokens_in(event: Event) -> set[str]:
@@ -93,7 +93,7 @@ def _other(token: str) -> str:
     return "5ec12e7" + token[::-1] + "ff"
 
 
-@given(events())
+@given(complete_events())
 def test_repr_and_str_do_not_depend_on_token_values(event: Event) -> None:
     """Masking, proven without string search: other token values give the same text."""
     other = with_tokens(event, _other)
@@ -104,7 +104,7 @@ def test_repr_and_str_do_not_depend_on_token_values(event: Event) -> None:
         assert "'***'" in repr(event)
 
 
-@given(events())
+@given(complete_events())
 def test_to_dict_redact_does_not_depend_on_token_values(event: Event) -> None:
     secrets = tokens_in(event)
     redacted = to_dict(event, redact=True)
@@ -117,7 +117,7 @@ def test_to_dict_redact_does_not_depend_on_token_values(event: Event) -> None:
     assert masked == with_tokens(event, lambda _: "***")
 
 
-@given(events())
+@given(complete_events())
 def test_distinctive_tokens_never_show(event: Event) -> None:
     marked = with_tokens(event, lambda token: f"SeCrEt{token}")
     secrets = tuple(tokens_in(marked))

@@ -48,7 +48,16 @@ from b24botevents import (
     Response,
     Router,
 )
-from b24botevents.models import BotCredentials, Command, CommandCall, Message
+from b24botevents.models import (
+    Auth,
+    BotCredentials,
+    BotRef,
+    Chat,
+    Command,
+    CommandCall,
+    Message,
+    User,
+)
 
 dp = Dispatcher(verify=False)
 router = Router()
@@ -56,6 +65,7 @@ V1: BotDeleteEvent = ...  # type: ignore[assignment]  # values never used at run
 V2: BotV2DeleteEvent = ...  # type: ignore[assignment]
 ANY_DELETE: AnyBotDeleteEvent = V1
 MESSAGE_V1: BotMessageAddEvent = ...  # type: ignore[assignment]
+COMMAND_V2: BotV2CommandAddEvent = ...  # type: ignore[assignment]
 
 # ---- @dp.on(code) keeps the function's type ----------------------------------------------
 
@@ -226,13 +236,16 @@ async def _async_registration() -> None:
 
 @dp.on("ONIMBOTMESSAGEADD")
 def on_message_v1(event: BotMessageAddEvent) -> None:
-    assert_type(event.data.params.message, str | None)
+    assert_type(event.data.params.message, str)
+    assert_type(event.data.params.chat_id, int | None)
     assert_type(event.data.bots, dict[int, BotCredentials])
 
 
 @dp.on("ONIMBOTV2MESSAGEADD")
 def on_message_v2(event: BotV2MessageAddEvent) -> None:
-    assert_type(event.data.message, Message | None)
+    assert_type(event.data.message, Message)
+    assert_type(event.data.chat, Chat)
+    assert_type(event.data.user, User | None)
 
 
 @dp.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")
@@ -241,17 +254,22 @@ def on_message_both(event: AnyMessageAddEvent) -> None:
 
 
 @dp.on_message
-def on_message_any(event: AnyMessageAddEvent) -> str | None:
-    assert_type(event.text, str | None)
-    assert_type(event.dialog_id, str | None)
-    assert_type(event.message_id, int | None)
+def on_message_any(event: AnyMessageAddEvent) -> str:
+    # What a reply needs is never None: the converter refuses bodies without it.
+    assert_type(event.text, str)
+    assert_type(event.dialog_id, str)
+    assert_type(event.message_id, int)
     assert_type(event.author_id, int | None)
+    assert_type(event.bots, tuple[BotRef, ...])
+    assert_type(event.bots[0].auth, Auth | None)
     assert_type(event.bot_ids, tuple[int, ...])
+    assert_type(event.chat_id, int | None)
+    assert_type(event.user_id, int | None)
     assert_type(event.language, str | None)
     return event.text
 
 
-assert_type(on_message_any(event=MESSAGE_V1), str | None)
+assert_type(on_message_any(event=MESSAGE_V1), str)
 
 
 @dp.on_message
@@ -261,23 +279,44 @@ async def on_message_async(event: AnyMessageAddEvent) -> None:
 
 @dp.on_message_update
 def on_update_any(event: AnyMessageUpdateEvent) -> None:
-    assert_type(event.text, str | None)
+    assert_type(event.text, str)
+    assert_type(event.dialog_id, str)
+    assert_type(event.message_id, int)
+    assert_type(event.bots, tuple[BotRef, ...])
+    assert_type(event.chat_id, int | None)
+    assert_type(event.user_id, int | None)
 
 
 @dp.on_message_delete
 def on_delete_any(event: AnyMessageDeleteEvent) -> None:
-    assert_type(event.message_id, int | None)
+    assert_type(event.message_id, int)
+    assert_type(event.dialog_id, str)
+    assert_type(event.text, str | None)  # v2 sends no text for a deleted message
+    assert_type(event.bots, tuple[BotRef, ...])
+    assert_type(event.chat_id, int | None)
+    assert_type(event.user_id, int | None)
 
 
 @dp.on_join_chat
 def on_join_any(event: AnyJoinChatEvent) -> None:
-    assert_type(event.dialog_id, str | None)
+    assert_type(event.dialog_id, str | None)  # v2 keeps dialogId optional
     assert_type(event.bot_ids, tuple[int, ...])
+    assert_type(event.bots, tuple[BotRef, ...])
+    assert_type(event.chat_id, int | None)
+    assert_type(event.user_id, int | None)
 
 
 @dp.on_command
 def on_command_any(event: AnyCommandEvent) -> None:
-    assert_type(event.text, str | None)
+    assert_type(event.text, str)
+    assert_type(event.dialog_id, str)
+    assert_type(event.message_id, int)
+    assert_type(event.command_name, str)
+    assert_type(event.command_names, tuple[str, ...])
+    assert_type(event.command_params, str)
+    assert_type(event.command_id, int)
+    assert_type(event.bots, tuple[BotRef, ...])
+    assert_type(event.user_id, int | None)
 
 
 @dp.on("ONIMCOMMANDADD")
@@ -287,17 +326,26 @@ def on_command_v1(event: BotCommandAddEvent) -> None:
 
 @dp.on("ONIMBOTV2COMMANDADD")
 def on_command_v2(event: BotV2CommandAddEvent) -> None:
-    assert_type(event.data.command, Command | None)
+    assert_type(event.data.command, Command)
+    assert_type(event.data.command.command, str)
 
 
 @dp.on("ONIMBOTV2REACTIONCHANGE")
 def on_reaction(event: BotV2ReactionChangeEvent) -> None:
     assert_type(event.data.reaction, str | None)
+    assert_type(event.dialog_id, str)
+    assert_type(event.message_id, int)
+    assert_type(event.user_id, int | None)
+    assert_type(event.bots, tuple[BotRef, ...])
 
 
 @dp.on("ONIMBOTV2CONTEXTGET")
 def on_context(event: BotV2ContextGetEvent) -> None:
     assert_type(event.data.context, dict[str, Any])
+    assert_type(event.dialog_id, str)
+    assert_type(event.chat_id, int | None)
+    assert_type(event.user_id, int | None)
+    assert_type(event.bots, tuple[BotRef, ...])
 
 
 @dp.on_message
@@ -341,6 +389,40 @@ assert_type(
     dp.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")(any_message_handler),
     Callable[[AnyMessageAddEvent], None],
 )
+
+
+# ---- on_command: bare (every command) or with names --------------------------------------
+
+
+@dp.on_command("help")
+def on_help(event: AnyCommandEvent) -> str:
+    assert_type(event.command_name, str)
+    return event.command_params
+
+
+assert_type(on_help(event=COMMAND_V2), str)
+
+
+@router.on_command("/help", "start")
+async def on_help_or_start(event: AnyCommandEvent) -> int:
+    return event.command_id
+
+
+@dp.on_command("help")
+def on_help_wider(event: Event) -> None:  # a handler for any event fits here too
+    pass
+
+
+any_command_handler: Callable[[AnyCommandEvent], None] = on_command_any
+
+assert_type(dp.on_command(any_command_handler), Callable[[AnyCommandEvent], None])
+assert_type(dp.on_command("help")(any_command_handler), Callable[[AnyCommandEvent], None])
+assert_type(dp.on_command("/help", "START")(any_command_handler), Callable[[AnyCommandEvent], None])
+assert_type(dp.on_command("help")(event_handler), Callable[[Event], object])
+
+
+async def _async_named_commands() -> None:
+    assert_type(await on_help_or_start(event=COMMAND_V2), int)
 
 
 # ---- results ---------------------------------------------------------------------------
@@ -407,4 +489,17 @@ dp.on_message_update(any_message_handler)  # type: ignore[type-var]
 dp.on_message_delete(update_v1_handler)  # type: ignore[type-var]
 dp.on_join_chat(join_v1_handler)  # type: ignore[type-var]
 dp.on_command(command_v1_handler)  # type: ignore[type-var]
+dp.on_command("help")(command_v1_handler)  # type: ignore[type-var]
+dp.on_command("help", "start")(message_v2_handler)  # type: ignore[type-var]
+
+
+@dp.on_command("help")  # type: ignore[type-var]
+def mistyped_help(event: BotV2CommandAddEvent) -> None:  # named or not, both versions come
+    pass
+
+
+# Names are strings, and a handler is given alone or after the names, never with them.
+dp.on_command()  # type: ignore[call-overload]
+dp.on_command("help", 1)  # type: ignore[call-overload]
+dp.on_command(any_command_handler, "help")  # type: ignore[call-overload]
 dp.on("ONIMBOTV2REACTIONCHANGE")(message_v2_handler)  # type: ignore[type-var]

@@ -18,7 +18,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from b24botevents.models import AppStatus, Auth, Event, MessageParams
+from b24botevents.models import AppStatus, Auth, BotCommandData, Event, MessageParams
 
 from .names import FLAT_AUTH_MODELS, is_model, wire_names
 from .paths import KeyedErrors, key_label
@@ -54,6 +54,9 @@ _FIELD_UNSTRUCTURE: dict[type, dict[str, Callable[[Any], Any]]] = {
     MessageParams: {"mentioned": unstructure_id_set},
 }
 
+#: Collections that must hold something: an ONIMCOMMANDADD without a command is no command.
+_NON_EMPTY: dict[type, tuple[str, ...]] = {BotCommandData: ("commands",)}
+
 
 def is_optional(type_: Any) -> bool:
     """True for ``X | None`` (and ``Optional[X]``)."""
@@ -79,6 +82,18 @@ def _accept_mapping(structure: Callable[[Any, Any], T]) -> Callable[[Any, Any], 
                 # The kind only: auth=<token> must not echo the token.
                 raise Invalid(f"expected a mapping, got {kind(value)}")
         return structure(value, type_)
+
+    return hook
+
+
+def _non_empty(structure: Callable[[Any, Any], T], type_: Any) -> Callable[[Any, Any], T]:
+    """A field hook that refuses an empty result (an empty map, ``""``, ``null``)."""
+
+    def hook(value: Any, _: object) -> T:
+        result = structure(value, type_)
+        if not result:
+            raise Invalid("expected at least one entry, got none")
+        return result
 
     return hook
 
@@ -187,6 +202,12 @@ def make_converter() -> cattrs.Converter:
     def model_structure_hook(cls: type[Any]) -> Callable[[Any, Any], Any]:
         names = wire_names(cls)
         overrides: dict[str, Any] = {attr: override(rename=key) for attr, key in names.items()}
+        if cls in _NON_EMPTY:
+            fields = attrs.fields_dict(attrs.resolve_types(cls))
+            for attr in _NON_EMPTY[cls]:
+                type_ = fields[attr].type
+                check = _non_empty(converter.get_structure_hook(type_), type_)
+                overrides[attr] = override(rename=names[attr], struct_hook=check)
         if issubclass(cls, Event):
             overrides["code"] = override(rename="event", struct_hook=structure_code)
             overrides["raw"] = override(omit=True)

@@ -5,7 +5,8 @@ about the wire: which key is ``BOT_ID`` or ``isHidden``, and how ``"Y"`` becomes
 is the converter's business (``b24botevents.convert``). Secret fields never show in
 ``repr``/``str``.
 
-* ``base``: ``Event`` (the envelope), ``Auth``, ``AppStatus``, ``UnknownEvent``;
+* ``base``: ``Event`` (the envelope), ``Auth``, ``AppStatus``, ``UnknownEvent``, and
+  ``BotRef`` (a chat-bot event's bot, as ``event.bots`` gives it for either version);
 * ``v1``: the legacy ``imbot`` events and their payload classes;
 * ``entities`` and ``v2``: the ``imbot.v2`` entities and events;
 * ``app``: ONAPPINSTALL, ONAPPUPDATE, ONAPPUNINSTALL.
@@ -24,7 +25,7 @@ from .app import (
     AppUpdateData,
     AppUpdateEvent,
 )
-from .base import AppStatus, Auth, Event, UnknownEvent
+from .base import AppStatus, Auth, BotRef, Event, UnknownEvent
 from .entities import Bot, Chat, Command, Message, User
 from .v1 import (
     BotCommandAddEvent,
@@ -89,6 +90,7 @@ __all__ = [
     "BotMessageData",
     "BotMessageDeleteEvent",
     "BotMessageUpdateEvent",
+    "BotRef",
     "BotV2CommandAddEvent",
     "BotV2CommandData",
     "BotV2ContextGetData",
@@ -119,8 +121,12 @@ __all__ = [
 #: Either delete event; both have ``bot_id`` and ``bot_code``.
 AnyBotDeleteEvent = BotDeleteEvent | BotV2DeleteEvent
 #: Either version of each chat-bot event: one handler serves both. The message, join and
-#: command events share ``dialog_id``, ``bot_ids`` and ``language``; the message and
-#: command events also ``text``, ``message_id`` and ``author_id``.
+#: command events share ``dialog_id``, ``bots``, ``bot_ids``, ``chat_id``, ``user_id`` and
+#: ``language``; the message and command events also ``text``, ``message_id`` and
+#: ``author_id``; the command events ``command_name``, ``command_names``,
+#: ``command_params`` and ``command_id``. Never None, as the converter requires them:
+#: ``text`` (except on ``AnyMessageDeleteEvent``: v2 sends none), ``dialog_id`` (except on
+#: ``AnyJoinChatEvent``) and ``message_id``.
 AnyMessageAddEvent = BotMessageAddEvent | BotV2MessageAddEvent
 AnyMessageUpdateEvent = BotMessageUpdateEvent | BotV2MessageUpdateEvent
 AnyMessageDeleteEvent = BotMessageDeleteEvent | BotV2MessageDeleteEvent

@@ -1,4 +1,5 @@
-"""The envelope every event shares: ``Event``, its ``Auth`` block, and ``UnknownEvent``.
+"""The envelope every event shares: ``Event``, its ``Auth`` block, and ``UnknownEvent``;
+``BotRef``, the bot a chat-bot event is for, read the same way from v1 and v2.
 
 Internal module: import these from ``b24botevents.models`` (or ``b24botevents``).
 """
@@ -64,6 +65,29 @@ def empty_auth_is_none(auth: Auth | None) -> Auth | None:
 
 
 _NO_AUTH = Auth()
+
+
+@attrs.frozen(kw_only=True)
+class BotRef:
+    """A bot a chat-bot event is addressed to, the same for v1 and v2: ``event.bots``.
+
+    ``auth`` holds the bot's own OAuth tokens for calling back (v2 ``data[bot][auth]``,
+    v1 the ``AUTH`` of its ``data[BOT]``/``data[COMMAND]`` entry), or None when the event
+    brought none (v2 fetch mode). Its tokens show as ``'***'``, like every ``Auth``'s.
+    """
+
+    id: int
+    code: str
+    auth: Auth | None = None
+
+
+def command_key(command: str) -> str:
+    """A command's name as the cross-version properties and ``on_command`` compare it:
+    surrounding blanks and one leading slash removed, lower-cased (``"/Help"`` -> ``"help"``)."""
+    name = command.strip()
+    if name[:1] == "/":
+        name = name[1:].lstrip()
+    return name.lower()
 
 
 @attrs.frozen(kw_only=True)

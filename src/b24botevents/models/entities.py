@@ -2,7 +2,9 @@
 
 Keys on the wire are camelCase (``isHidden``); fetch mode sends native JSON types,
 webhook mode PHP form text. Fields the docs' ``entities.md`` lists but these classes do
-not type stay in the event's ``raw``.
+not type stay in the event's ``raw``. Besides the ids, the fields a reply needs and
+``entities.md`` types as never null are required: ``Message.text``, ``Chat.dialog_id``,
+``Command.command``.
 
 Internal module: import these from ``b24botevents.models``.
 """
@@ -47,13 +49,16 @@ class Bot:
 
 @attrs.frozen(kw_only=True)
 class Message:
-    """A v2 ``message``; ``params`` and ``forward`` are free-form, kept as decoded."""
+    """A v2 ``message``; ``params`` and ``forward`` are free-form, kept as decoded.
+
+    ``text`` is required (``string``, never null, in ``entities.md``); it may be ``""``.
+    """
 
     id: int
     chat_id: int | None = None
     author_id: int | None = None
     date: datetime | None = None
-    text: str | None = None
+    text: str
     is_system: bool | None = None
     uuid: str | None = None
     forward: dict[str, Any] | None = None
@@ -63,10 +68,11 @@ class Message:
 
 @attrs.frozen(kw_only=True)
 class Chat:
-    """A v2 ``chat`` (events carry no ``role``/``muteList``)."""
+    """A v2 ``chat`` (events carry no ``role``/``muteList``); ``dialog_id`` (``chat5``, or
+    the user id of a private chat) is required, as ``entities.md`` types it ``string``."""
 
     id: int
-    dialog_id: str | None = None
+    dialog_id: str
     type: str | None = None
     name: str | None = None
     entity_type: str | None = None
@@ -105,10 +111,10 @@ class User:
 
 @attrs.frozen(kw_only=True)
 class Command:
-    """A v2 ``command``: ``command`` keeps its slash (``/help``); ``context`` is
+    """A v2 ``command``: ``command`` (required) keeps its slash (``/help``); ``context`` is
     ``textarea``, ``keyboard`` or ``menu``."""
 
     id: int
-    command: str | None = None
+    command: str
     params: str | None = None
     context: str | None = None

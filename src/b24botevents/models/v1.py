@@ -1,19 +1,27 @@
 """The legacy ``imbot`` (v1) events: bot delete, messages, joins and commands.
 
 Keys on the wire shout (``BOT_ID``); every value is a string. ``data[BOT]`` and
-``data[COMMAND]`` are keyed by id and may address several bots. ``V1MessageView`` gives
-these events the same properties as their v2 counterparts.
+``data[COMMAND]`` are keyed by id and may address several bots. ``V1MessageView`` and
+``V1CommandView`` give these events the same properties as their v2 counterparts.
+
+Required fields are those the docs list for every chat type (``PARAMS``: ``MESSAGE``,
+``DIALOG_ID``, ``MESSAGE_ID``; a join's ``DIALOG_ID``; a command's ``COMMAND`` and
+``COMMAND_ID``): a body without one is refused with a ``SchemaError`` naming it, so a
+handler never meets a ``None`` there. Fields the docs mark as sent in some chats only
+(``CHAT_ID`` "absent in personal dialogue", ``USER`` "may be an empty object") stay
+optional.
 
 Internal module: import these from ``b24botevents.models`` (or ``b24botevents``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 import attrs
 
-from .base import Auth, Event, empty_auth_is_none
+from .base import Auth, BotRef, Event, command_key, empty_auth_is_none
 
 
 @attrs.frozen(kw_only=True)
@@ -60,13 +68,18 @@ class MessageParams:
     Only the fields a handler acts on are typed; the many delivery flags (``PUSH``,
     ``SKIP_COMMAND``, ...) stay in ``raw``. ``mentioned`` comes from ``MENTIONED_LIST``
     (``{id: id}``), set in group chats only.
+
+    ``message`` (``MESSAGE``, possibly ``""``), ``message_id`` and ``dialog_id`` are
+    required: the docs list them for every chat type of all four events, and the core sets
+    ``DIALOG_ID`` for each of them. The rest is optional (``CHAT_ID`` is absent in private
+    chats, ``FROM_USER_ID`` in the group examples of update and delete).
     """
 
-    message: str | None = None
-    message_id: int | None = None
+    message: str
+    message_id: int
     message_type: str | None = None
     chat_type: str | None = None
-    dialog_id: str | None = None
+    dialog_id: str
     from_user_id: int | None = None
     to_user_id: int | None = None
     to_chat_id: int | None = None
@@ -105,13 +118,17 @@ class ChatUser:
 
 @attrs.frozen(kw_only=True)
 class JoinChatParams:
-    """v1 ``data[PARAMS]`` of ONIMBOTJOINCHAT; ``user_id`` is who added the bot."""
+    """v1 ``data[PARAMS]`` of ONIMBOTJOINCHAT; ``user_id`` is who added the bot.
+
+    ``dialog_id`` is required (the docs list ``DIALOG_ID`` for private and group chats);
+    ``from_user_id`` is the bot itself in a private chat, not the user.
+    """
 
     chat_type: str | None = None
     message_type: str | None = None
     bot_id: int | None = None
     user_id: int | None = None
-    dialog_id: str | None = None
+    dialog_id: str
     language: str | None = None
     to_user_id: int | None = None
     from_user_id: int | None = None
@@ -128,13 +145,14 @@ class CommandCall:
     """One entry of v1 ``data[COMMAND][<command id>]``: the command and its bot's tokens.
 
     ``command`` is the code without the slash (``echo``); the tokens come as in
-    ``BotCredentials`` (flat and under ``AUTH``).
+    ``BotCredentials`` (flat and under ``AUTH``). ``command`` and ``command_id`` are
+    required, as ``imbot.command.answer`` needs them.
     """
 
     bot_id: int
     bot_code: str
-    command: str | None = None
-    command_id: int | None = None
+    command: str
+    command_id: int
     command_params: str | None = None
     command_context: str | None = None
     message_id: int | None = None
@@ -150,7 +168,7 @@ class BotMessageData:
     """
 
     bots: dict[int, BotCredentials] = attrs.field(factory=dict)
-    params: MessageParams = attrs.field(factory=MessageParams)
+    params: MessageParams
     user: ChatUser | None = None
 
 
@@ -159,40 +177,60 @@ class BotJoinChatData:
     """``data`` of ONIMBOTJOINCHAT."""
 
     bots: dict[int, BotCredentials] = attrs.field(factory=dict)
-    params: JoinChatParams = attrs.field(factory=JoinChatParams)
+    params: JoinChatParams
     user: ChatUser | None = None
 
 
 @attrs.frozen(kw_only=True)
 class BotCommandData:
-    """``data`` of ONIMCOMMANDADD; ``commands`` is keyed by command id."""
+    """``data`` of ONIMCOMMANDADD; ``commands`` is keyed by command id, in wire order.
 
-    commands: dict[int, CommandCall] = attrs.field(factory=dict)
-    params: MessageParams = attrs.field(factory=MessageParams)
+    ``commands`` is required, and the converter refuses it empty (``data[COMMAND]``).
+    """
+
+    commands: dict[int, CommandCall]
+    params: MessageParams
     user: ChatUser | None = None
 
 
-def _bot_ids(bots: dict[int, BotCredentials] | dict[int, CommandCall]) -> tuple[int, ...]:
+def _bot_ids(entries: Iterable[BotCredentials | CommandCall]) -> tuple[int, ...]:
     # The entries' own ids, not the keys: a PHP list body leaves only positions as keys.
-    return tuple(dict.fromkeys(entry.bot_id for entry in bots.values()))
+    return tuple(dict.fromkeys(entry.bot_id for entry in entries))
+
+
+def _bot_refs(entries: Iterable[BotCredentials | CommandCall]) -> tuple[BotRef, ...]:
+    """One ``BotRef`` per bot, in wire order; a bot with several commands counts once."""
+    refs: dict[int, BotRef] = {}
+    for entry in entries:
+        if entry.bot_id not in refs:
+            refs[entry.bot_id] = BotRef(id=entry.bot_id, code=entry.bot_code, auth=entry.auth)
+    return tuple(refs.values())
 
 
 class V1MessageView:
-    """The cross-version properties of v1 message and command events, read from PARAMS."""
+    """The cross-version properties of v1 message and command events, read from PARAMS.
+
+    * ``text``, ``dialog_id``, ``message_id``: ``MESSAGE``, ``DIALOG_ID``, ``MESSAGE_ID``
+      (always sent: the converter requires them);
+    * ``chat_id``: ``CHAT_ID``, else ``TO_CHAT_ID`` (a private chat sends only the latter);
+    * ``user_id``, who wrote: ``FROM_USER_ID`` (the sender), else ``USER[ID]``, else
+      ``AUTHOR_ID`` (the group examples of update and delete send neither of the first
+      two; the docs call ``USER`` the message's author). ``0`` is a system message.
+    """
 
     __slots__ = ()
     data: BotMessageData | BotCommandData  # declared by each event class
 
     @property
-    def text(self) -> str | None:
+    def text(self) -> str:
         return self.data.params.message
 
     @property
-    def dialog_id(self) -> str | None:
+    def dialog_id(self) -> str:
         return self.data.params.dialog_id
 
     @property
-    def message_id(self) -> int | None:
+    def message_id(self) -> int:
         return self.data.params.message_id
 
     @property
@@ -203,16 +241,34 @@ class V1MessageView:
     def language(self) -> str | None:
         return self.data.params.language
 
+    @property
+    def chat_id(self) -> int | None:
+        params = self.data.params
+        return params.chat_id if params.chat_id is not None else params.to_chat_id
+
+    @property
+    def user_id(self) -> int | None:
+        params = self.data.params
+        if params.from_user_id is not None:
+            return params.from_user_id
+        user = self.data.user
+        return user.id if user is not None else params.author_id
+
 
 @attrs.frozen(kw_only=True)
 class _BotMessageEvent(V1MessageView, Event):
     """The three v1 message events; the properties match their v2 counterparts'."""
 
-    data: BotMessageData = attrs.field(factory=BotMessageData)
+    data: BotMessageData
+
+    @property
+    def bots(self) -> tuple[BotRef, ...]:
+        """The bots of ``data[BOT]`` (v1 may address several), with their own tokens."""
+        return _bot_refs(self.data.bots.values())
 
     @property
     def bot_ids(self) -> tuple[int, ...]:
-        return _bot_ids(self.data.bots)
+        return _bot_ids(self.data.bots.values())
 
 
 @attrs.frozen(kw_only=True)
@@ -238,31 +294,93 @@ class BotMessageDeleteEvent(_BotMessageEvent):
 
 @attrs.frozen(kw_only=True)
 class BotJoinChatEvent(Event):
-    """ONIMBOTJOINCHAT (v1): the bot was added to a chat (or a private dialog opened)."""
+    """ONIMBOTJOINCHAT (v1): the bot was added to a chat (or a private dialog opened).
+
+    ``dialog_id`` is ``DIALOG_ID`` (required); ``chat_id`` is ``CHAT_ID`` (group chats
+    only: a private join sends no chat id); ``user_id``, who added the bot, is
+    ``PARAMS[USER_ID]``, else ``USER[ID]`` (not ``FROM_USER_ID``: that is the bot).
+    """
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTJOINCHAT",)
-    data: BotJoinChatData = attrs.field(factory=BotJoinChatData)
+    data: BotJoinChatData
 
     @property
-    def dialog_id(self) -> str | None:
+    def dialog_id(self) -> str:
         return self.data.params.dialog_id
 
     @property
+    def bots(self) -> tuple[BotRef, ...]:
+        return _bot_refs(self.data.bots.values())
+
+    @property
     def bot_ids(self) -> tuple[int, ...]:
-        return _bot_ids(self.data.bots)
+        return _bot_ids(self.data.bots.values())
 
     @property
     def language(self) -> str | None:
         return self.data.params.language
 
+    @property
+    def chat_id(self) -> int | None:
+        return self.data.params.chat_id
+
+    @property
+    def user_id(self) -> int | None:
+        if self.data.params.user_id is not None:
+            return self.data.params.user_id
+        user = self.data.user
+        return user.id if user is not None else None
+
+
+class V1CommandView:
+    """The command of a v1 ONIMCOMMANDADD, read like v2's single ``command``.
+
+    ``data.commands`` may hold several calls (keyed by command id); ``command_name``,
+    ``command_params`` and ``command_id`` read the first in wire order, and
+    ``command_names`` lists them all. Names are lower-cased, without a slash (``echo``).
+    """
+
+    __slots__ = ()
+    data: BotCommandData
+
+    def _first(self) -> CommandCall:
+        for call in self.data.commands.values():
+            return call
+        raise LookupError("this ONIMCOMMANDADD event has no data.commands")
+
+    @property
+    def command_name(self) -> str:
+        return command_key(self._first().command)
+
+    @property
+    def command_names(self) -> tuple[str, ...]:
+        calls = self.data.commands.values()
+        return tuple(dict.fromkeys(command_key(call.command) for call in calls))
+
+    @property
+    def command_params(self) -> str:
+        """``COMMAND_PARAMS``, the text after the command; ``""`` when there is none."""
+        return self._first().command_params or ""
+
+    @property
+    def command_id(self) -> int:
+        return self._first().command_id
+
 
 @attrs.frozen(kw_only=True)
-class BotCommandAddEvent(V1MessageView, Event):
-    """ONIMCOMMANDADD (v1): a bot command was sent; ``data.commands`` holds each call."""
+class BotCommandAddEvent(V1CommandView, V1MessageView, Event):
+    """ONIMCOMMANDADD (v1): a bot command was sent; ``data.commands`` holds each call.
+
+    ``bots`` are the bots of the calls, once each, with the tokens of their first call.
+    """
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMCOMMANDADD",)
-    data: BotCommandData = attrs.field(factory=BotCommandData)
+    data: BotCommandData
+
+    @property
+    def bots(self) -> tuple[BotRef, ...]:
+        return _bot_refs(self.data.commands.values())
 
     @property
     def bot_ids(self) -> tuple[int, ...]:
-        return _bot_ids(self.data.commands)
+        return _bot_ids(self.data.commands.values())

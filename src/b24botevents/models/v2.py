@@ -1,8 +1,15 @@
 """The ``imbot.v2`` events: delete, messages, joins, commands, reactions, context.
 
 Each event's ``data`` holds the bot and, for chat events, the chat, the user and the
-language (``BotV2ChatData``). ``V2ChatView``/``V2MessageView`` give these events the
-same properties as their v1 counterparts.
+language (``BotV2ChatData``). ``V2ChatView``, ``V2InChatView``, ``V2MessageView`` and
+``V2CommandView`` give these events the same properties as their v1 counterparts.
+
+What a reply needs is required where the docs' field tables list it for the event: the
+``chat`` of messages, deletes, commands and reactions, their ``message`` (``messageId`` for a
+delete), a command's ``command`` and a context's ``dialogId``; within them the entities'
+non-null fields (``Chat.dialogId``, ``Message.text``, ``Command.command``). A body without
+one is refused with a ``SchemaError`` naming it. ONIMBOTV2JOINCHAT keeps ``chat`` and
+``dialogId`` optional.
 
 Internal module: import these from ``b24botevents.models`` (or ``b24botevents``).
 """
@@ -13,7 +20,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from .base import Event
+from .base import BotRef, Event, command_key
 from .entities import Bot, Chat, Command, Message, User
 
 
@@ -46,7 +53,11 @@ class BotV2DeleteEvent(Event):
 @attrs.frozen(kw_only=True)
 class BotV2ChatData:
     """What the ``data`` of every v2 chat event has: the bot, the chat, the user (who
-    wrote, reacted, or added the bot) and the chat's language."""
+    wrote, reacted, or added the bot) and the chat's language.
+
+    ``chat`` is optional here; the events whose docs always list it redeclare it as
+    required (which puts it after ``language`` in the field order).
+    """
 
     bot: Bot
     chat: Chat | None = None
@@ -56,16 +67,19 @@ class BotV2ChatData:
 
 @attrs.frozen(kw_only=True)
 class BotV2MessageData(BotV2ChatData):
-    """``data`` of ONIMBOTV2MESSAGEADD/UPDATE."""
+    """``data`` of ONIMBOTV2MESSAGEADD/UPDATE: ``chat`` and ``message`` are required."""
 
-    message: Message | None = None
+    chat: Chat
+    message: Message
 
 
 @attrs.frozen(kw_only=True)
 class BotV2MessageDeleteData(BotV2ChatData):
-    """``data`` of ONIMBOTV2MESSAGEDELETE: a ``messageId``, no ``message`` object."""
+    """``data`` of ONIMBOTV2MESSAGEDELETE: a required ``messageId`` and ``chat``, no
+    ``message`` object."""
 
-    message_id: int | None = None
+    chat: Chat
+    message_id: int
 
 
 @attrs.frozen(kw_only=True)
@@ -77,39 +91,50 @@ class BotV2JoinChatData(BotV2ChatData):
 
 @attrs.frozen(kw_only=True)
 class BotV2CommandData(BotV2ChatData):
-    """``data`` of ONIMBOTV2COMMANDADD: one event per command in a message."""
+    """``data`` of ONIMBOTV2COMMANDADD: one event per command in a message; ``chat``,
+    ``command`` and ``message`` are required (``imbot.v2.Command.answer`` needs them)."""
 
-    command: Command | None = None
-    message: Message | None = None
+    chat: Chat
+    command: Command
+    message: Message
 
 
 @attrs.frozen(kw_only=True)
 class BotV2ReactionChangeData(BotV2ChatData):
-    """``data`` of ONIMBOTV2REACTIONCHANGE; ``action`` is ``add`` or ``delete``."""
+    """``data`` of ONIMBOTV2REACTIONCHANGE; ``action`` is ``add`` or ``delete``; ``user``
+    is who reacted, ``message`` (required, like ``chat``) the message reacted to."""
 
+    chat: Chat
     reaction: str | None = None
     action: str | None = None
-    message: Message | None = None
+    message: Message
 
 
 @attrs.frozen(kw_only=True)
 class BotV2ContextGetData(BotV2ChatData):
-    """``data`` of ONIMBOTV2CONTEXTGET; ``context`` is free-form, kept as decoded."""
+    """``data`` of ONIMBOTV2CONTEXTGET; ``dialog_id`` is required, ``context`` is
+    free-form, kept as decoded."""
 
-    dialog_id: str | None = None
+    dialog_id: str
     context: dict[str, Any] = attrs.field(factory=dict)
 
 
 class V2ChatView:
-    """Cross-version properties every v2 chat event can answer (from bot, chat, language)."""
+    """Cross-version properties every v2 chat event can answer.
+
+    ``bots`` is the one bot of ``data.bot`` (v2 sends one call per bot) with its own tokens
+    (``data[bot][auth]``: webhook mode only); ``user_id`` is ``user.id`` (who wrote, reacted,
+    opened the dialog or added the bot); ``chat_id`` and ``dialog_id`` are ``chat.id`` and
+    ``chat.dialogId``, None without a ``chat``.
+    """
 
     __slots__ = ()
     data: BotV2ChatData  # declared by each event class
 
     @property
-    def dialog_id(self) -> str | None:
-        chat = self.data.chat
-        return chat.dialog_id if chat is not None else None
+    def bots(self) -> tuple[BotRef, ...]:
+        bot = self.data.bot
+        return (BotRef(id=bot.id, code=bot.code, auth=bot.auth),)
 
     @property
     def bot_ids(self) -> tuple[int, ...]:
@@ -119,27 +144,80 @@ class V2ChatView:
     def language(self) -> str | None:
         return self.data.language
 
+    @property
+    def user_id(self) -> int | None:
+        user = self.data.user
+        return user.id if user is not None else None
 
-class V2MessageView(V2ChatView):
-    """The rest of them, for the v2 events that carry a ``message`` object."""
+    @property
+    def chat_id(self) -> int | None:
+        chat = self.data.chat
+        return chat.id if chat is not None else None
+
+    @property
+    def dialog_id(self) -> str | None:
+        chat = self.data.chat
+        return chat.dialog_id if chat is not None else None
+
+
+class V2InChatView(V2ChatView):
+    """For the events whose ``chat`` is required: ``dialog_id`` and ``chat_id`` are set."""
 
     __slots__ = ()
-    data: BotV2MessageData | BotV2CommandData
+    data: BotV2MessageData | BotV2MessageDeleteData | BotV2CommandData | BotV2ReactionChangeData
 
     @property
-    def text(self) -> str | None:
-        message = self.data.message
-        return message.text if message is not None else None
+    def chat_id(self) -> int:
+        return self.data.chat.id
 
     @property
-    def message_id(self) -> int | None:
-        message = self.data.message
-        return message.id if message is not None else None
+    def dialog_id(self) -> str:
+        return self.data.chat.dialog_id
+
+
+class V2MessageView(V2InChatView):
+    """For the v2 events that carry a (required) ``message`` object: its ``text``, ``id``
+    and ``authorId`` (for a reaction: of the message reacted to)."""
+
+    __slots__ = ()
+    data: BotV2MessageData | BotV2CommandData | BotV2ReactionChangeData
+
+    @property
+    def text(self) -> str:
+        return self.data.message.text
+
+    @property
+    def message_id(self) -> int:
+        return self.data.message.id
 
     @property
     def author_id(self) -> int | None:
-        message = self.data.message
-        return message.author_id if message is not None else None
+        return self.data.message.author_id
+
+
+class V2CommandView:
+    """The command of ONIMBOTV2COMMANDADD, read like v1's: ``command_name`` lower-cased
+    without the slash (``/Help`` -> ``help``), ``command_params`` (``""`` when none),
+    ``command_id``; ``command_names`` is the one name (v2 sends one event per command)."""
+
+    __slots__ = ()
+    data: BotV2CommandData
+
+    @property
+    def command_name(self) -> str:
+        return command_key(self.data.command.command)
+
+    @property
+    def command_names(self) -> tuple[str, ...]:
+        return (command_key(self.data.command.command),)
+
+    @property
+    def command_params(self) -> str:
+        return self.data.command.params or ""
+
+    @property
+    def command_id(self) -> int:
+        return self.data.command.id
 
 
 @attrs.frozen(kw_only=True)
@@ -164,10 +242,11 @@ class BotV2MessageUpdateEvent(_BotV2MessageEvent):
 
 
 @attrs.frozen(kw_only=True)
-class BotV2MessageDeleteEvent(V2ChatView, Event):
+class BotV2MessageDeleteEvent(V2InChatView, Event):
     """ONIMBOTV2MESSAGEDELETE: a message was deleted.
 
-    There is no ``message`` object, so ``text`` and ``author_id`` are always None.
+    There is no ``message`` object, so ``text`` and ``author_id`` are always None;
+    ``message_id`` is ``messageId`` and ``user_id`` the deleted message's author.
     """
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2MESSAGEDELETE",)
@@ -178,7 +257,7 @@ class BotV2MessageDeleteEvent(V2ChatView, Event):
         return None
 
     @property
-    def message_id(self) -> int | None:
+    def message_id(self) -> int:
         return self.data.message_id
 
     @property
@@ -188,7 +267,10 @@ class BotV2MessageDeleteEvent(V2ChatView, Event):
 
 @attrs.frozen(kw_only=True)
 class BotV2JoinChatEvent(V2ChatView, Event):
-    """ONIMBOTV2JOINCHAT: the bot was added to a chat."""
+    """ONIMBOTV2JOINCHAT: the bot was added to a chat; ``user_id`` is who added it.
+
+    ``dialog_id`` is ``dialogId``, else ``chat.dialogId``; both are optional here.
+    """
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2JOINCHAT",)
     data: BotV2JoinChatData
@@ -202,7 +284,7 @@ class BotV2JoinChatEvent(V2ChatView, Event):
 
 
 @attrs.frozen(kw_only=True)
-class BotV2CommandAddEvent(V2MessageView, Event):
+class BotV2CommandAddEvent(V2CommandView, V2MessageView, Event):
     """ONIMBOTV2COMMANDADD: a bot command was sent (one event per command)."""
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2COMMANDADD",)
@@ -210,16 +292,27 @@ class BotV2CommandAddEvent(V2MessageView, Event):
 
 
 @attrs.frozen(kw_only=True)
-class BotV2ReactionChangeEvent(Event):
-    """ONIMBOTV2REACTIONCHANGE: a reaction on a message was added or removed."""
+class BotV2ReactionChangeEvent(V2MessageView, Event):
+    """ONIMBOTV2REACTIONCHANGE: a reaction on a message was added or removed.
+
+    ``user_id`` is who reacted; ``message_id``, ``text`` and ``author_id`` are the
+    message's; ``data.reaction`` and ``data.action`` say what changed.
+    """
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2REACTIONCHANGE",)
     data: BotV2ReactionChangeData
 
 
 @attrs.frozen(kw_only=True)
-class BotV2ContextGetEvent(Event):
-    """ONIMBOTV2CONTEXTGET: the bot was opened with a context. Do no side effects here."""
+class BotV2ContextGetEvent(V2ChatView, Event):
+    """ONIMBOTV2CONTEXTGET: the bot was opened with a context. Do no side effects here.
+
+    ``dialog_id`` is ``dialogId`` (required); ``user_id`` is who opened the dialog.
+    """
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2CONTEXTGET",)
     data: BotV2ContextGetData
+
+    @property
+    def dialog_id(self) -> str:
+        return self.data.dialog_id

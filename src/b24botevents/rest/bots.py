@@ -10,7 +10,7 @@ v2 bots go through ``imbot.v2.Bot.register`` (``fields.eventMode``: ``webhook`` 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -114,6 +114,44 @@ def _registered_id(version: int, answer: Any) -> int | None:
     return _int(answer)
 
 
+#: One step of a registration: a REST call to make, answered with its result (or the
+#: ``RestError`` it raised, thrown in). Written once, run by ``register_bot`` and
+#: ``aregister_bot`` alike.
+_Steps = Generator[tuple[str, dict[str, Any]], Any, BotRegistration]
+
+
+def _steps(
+    code: str,
+    name: str,
+    version: int,
+    event_mode: str,
+    webhook_url: str | None,
+    bot_type: str,
+    properties: Mapping[str, Any] | None,
+) -> _Steps:
+    _check(code, name, version, event_mode, webhook_url)
+    existing = _found(version, (yield _list_call(version)), code)
+    if existing is not None:
+        return BotRegistration(existing, code, created=False)
+    method, params = _register_call(
+        version, code, name, event_mode, webhook_url, bot_type, properties
+    )
+    try:
+        answer = yield method, params
+    except RestError as exc:
+        if exc.code not in _TAKEN:
+            raise
+        # Registered meanwhile (a concurrent install handler): hand that one back.
+        existing = _found(version, (yield _list_call(version)), code)
+        if existing is None:
+            raise
+        return BotRegistration(existing, code, created=False)
+    bot_id = _registered_id(version, answer)
+    if bot_id is None:
+        raise RestError("INVALID_RESPONSE", "the answer names no bot id", method=method)
+    return BotRegistration(bot_id, code, created=True)
+
+
 def register_bot(
     client: RestClient,
     portal: PortalRef | None,
@@ -132,29 +170,16 @@ def register_bot(
     ``properties`` adds to the bot's card (v2 ``lastName``, ``workPosition`` ...; v1
     ``LAST_NAME`` ...).
     """
-    _check(code, name, version, event_mode, webhook_url)
-    method, params = _list_call(version)
-    existing = _found(version, client.call(method, params, portal=portal), code)
-    if existing is not None:
-        return BotRegistration(existing, code, created=False)
-    method, params = _register_call(
-        version, code, name, event_mode, webhook_url, bot_type, properties
-    )
-    try:
-        answer = client.call(method, params, portal=portal)
-    except RestError as exc:
-        if exc.code not in _TAKEN:
-            raise
-        # Registered meanwhile (a concurrent install handler): hand that one back.
-        method, params = _list_call(version)
-        existing = _found(version, client.call(method, params, portal=portal), code)
-        if existing is None:
-            raise
-        return BotRegistration(existing, code, created=False)
-    bot_id = _registered_id(version, answer)
-    if bot_id is None:
-        raise RestError("INVALID_RESPONSE", "the answer names no bot id", method=method)
-    return BotRegistration(bot_id, code, created=True)
+    steps = _steps(code, name, version, event_mode, webhook_url, bot_type, properties)
+    call: tuple[str, dict[str, Any]] | BotRegistration = next(steps)
+    while not isinstance(call, BotRegistration):
+        try:
+            result = client.call(*call, portal=portal)
+        except RestError as exc:
+            call = _throw(steps, exc)
+        else:
+            call = _send(steps, result)
+    return call
 
 
 async def aregister_bot(
@@ -170,25 +195,29 @@ async def aregister_bot(
     properties: Mapping[str, Any] | None = None,
 ) -> BotRegistration:
     """``register_bot`` for async code."""
-    _check(code, name, version, event_mode, webhook_url)
-    method, params = _list_call(version)
-    existing = _found(version, await client.acall(method, params, portal=portal), code)
-    if existing is not None:
-        return BotRegistration(existing, code, created=False)
-    method, params = _register_call(
-        version, code, name, event_mode, webhook_url, bot_type, properties
-    )
+    steps = _steps(code, name, version, event_mode, webhook_url, bot_type, properties)
+    call: tuple[str, dict[str, Any]] | BotRegistration = next(steps)
+    while not isinstance(call, BotRegistration):
+        try:
+            result = await client.acall(*call, portal=portal)
+        except RestError as exc:
+            call = _throw(steps, exc)
+        else:
+            call = _send(steps, result)
+    return call
+
+
+def _send(steps: _Steps, result: Any) -> tuple[str, dict[str, Any]] | BotRegistration:
     try:
-        answer = await client.acall(method, params, portal=portal)
-    except RestError as exc:
-        if exc.code not in _TAKEN:
-            raise
-        method, params = _list_call(version)
-        existing = _found(version, await client.acall(method, params, portal=portal), code)
-        if existing is None:
-            raise
-        return BotRegistration(existing, code, created=False)
-    bot_id = _registered_id(version, answer)
-    if bot_id is None:
-        raise RestError("INVALID_RESPONSE", "the answer names no bot id", method=method)
-    return BotRegistration(bot_id, code, created=True)
+        return steps.send(result)
+    except StopIteration as done:
+        registration: BotRegistration = done.value
+        return registration
+
+
+def _throw(steps: _Steps, exc: RestError) -> tuple[str, dict[str, Any]] | BotRegistration:
+    try:
+        return steps.throw(exc)
+    except StopIteration as done:
+        registration: BotRegistration = done.value
+        return registration

@@ -2,14 +2,15 @@
 
 Real HTTP clients talk to it unchanged, in-process through ``fake.transport()`` (an
 ``httpx.MockTransport`` for ``httpx.Client`` and ``httpx.AsyncClient``) or over real
-sockets with ``with fake.serve() as base_url:``. It knows one OAuth application and the
-portals added to it (``add_portal``: the installer's tokens and every bot's, as
-``Portal.bot_auth`` derives them), inbound webhooks (``add_webhook``) and bots; it
-answers ``app.info``, ``profile``, ``server.time``, ``batch``, the ``imbot`` v1 and v2
-methods a bot uses and the ``refresh_token`` grant, with Bitrix24's envelopes, error codes
-and HTTP statuses. It keeps every call (``calls``), every message (``messages``) and every
-refresh (``refreshes``), and injects faults on demand: error answers, expired tokens,
-slow answers and dropped connections. Tokens and secrets never show in a ``repr``.
+sockets with ``with fake.serve() as base_url:`` (HTTPS with ``serve(tls=context)``). It
+knows one OAuth application and the portals added to it (``add_portal``: the installer's
+tokens and every bot's, as ``Portal.bot_auth`` derives them), inbound webhooks
+(``add_webhook``) and bots; it answers ``app.info``, ``profile``, ``server.time``,
+``batch``, the ``imbot`` v1 and v2 methods a bot uses and the ``refresh_token`` grant,
+with Bitrix24's envelopes, error codes and HTTP statuses. It keeps every call (``calls``),
+every message (``messages``) and every refresh (``refreshes``), and injects faults on
+demand: error answers, expired tokens, slow answers and dropped connections. Tokens and
+secrets never show in a ``repr``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from ._fake_state import State
 from .portal import Portal
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 __all__ = [
@@ -274,13 +277,19 @@ class FakeBitrix24:
         return FakeTransport(self._engine)
 
     @contextmanager
-    def serve(self) -> Iterator[str]:
-        """Serve the fake on 127.0.0.1 for the ``with`` block: ``as base_url``."""
+    def serve(self, tls: ssl.SSLContext | None = None) -> Iterator[str]:
+        """Serve the fake on 127.0.0.1 for the ``with`` block: ``as base_url``.
+
+        Plain HTTP (``http://127.0.0.1:<port>``) by default. With ``tls``, a server-side
+        ``ssl.SSLContext`` (``PROTOCOL_TLS_SERVER``, ``load_cert_chain`` done) whose
+        certificate names 127.0.0.1, it serves HTTPS: ``https://127.0.0.1:<port>``, for
+        clients that only speak ``https://{domain}/rest/`` (b24pysdk, say).
+        """
         from ._fake_server import serve
 
         if self._served is not None:
             raise RuntimeError("this FakeBitrix24 is already being served")
-        with serve(self._engine) as url:
+        with serve(self._engine, tls) as url:
             self._served = url
             try:
                 yield url

@@ -3,7 +3,7 @@
 Everything the bot needs is built by ``make_bot(settings)``: a ``SQLitePortalStore`` (each
 portal's record and OAuth tokens), a ``RestClient`` (the app's OAuth credentials; refresh
 at Bitrix24's OAuth server), a ``Dispatcher`` that verifies every event and checks every
-install online with the portal itself, and the handlers. ``main()`` serves it over WSGI.
+install online with Bitrix24 (its OAuth server), and the handlers. ``main()`` serves it over WSGI.
 
 Run it against a real portal (see README.md) or against the fake one (``run_with_fake.py``).
 """
@@ -18,7 +18,7 @@ from wsgiref.simple_server import make_server
 from b24botevents import Dispatcher, SQLitePortalStore
 from b24botevents.contrib.wsgi import WSGIApp
 from b24botevents.models import AnyCommandEvent, AnyMessageAddEvent, AppInstallEvent
-from b24botevents.rest import BITRIX24_OAUTH_URL, OAuthApp
+from b24botevents.rest import BITRIX24_OAUTH_SERVER, BITRIX24_OAUTH_URL, OAuthApp
 from b24botevents.rest.bots import register_bot
 from b24botevents.rest.client import RestClient
 from b24botevents.rest.install_check import OnlineInstallCheck
@@ -37,6 +37,7 @@ class Settings:
     public_url: str  # where Bitrix24 posts the bot's events: https://bot.example.com/events
     database: str = "echo_bot.db"
     token_url: str = BITRIX24_OAUTH_URL
+    server_url: str = BITRIX24_OAUTH_SERVER
     #: For test rigs only: send every portal's REST calls here instead of its own domain.
     portal_url: str | None = None
 
@@ -66,11 +67,16 @@ def make_bot(settings: Settings) -> Bot:
     store = SQLitePortalStore(settings.database)
     client = RestClient(
         portal_store=store,
-        app=OAuthApp(settings.client_id, settings.client_secret, token_url=settings.token_url),
+        app=OAuthApp(
+            settings.client_id,
+            settings.client_secret,
+            token_url=settings.token_url,
+            server_url=settings.server_url,
+        ),
         portal_url=settings.portal_url,
     )
-    # Every install is checked with the portal itself (app.info with the install's own
-    # token): a stranger cannot install the bot as someone else's portal.
+    # Every install is checked with Bitrix24 (app.info at the OAuth server, with the
+    # install's own token): a stranger cannot install the bot as someone else's portal.
     dp = Dispatcher(portal_store=store, approve_install=OnlineInstallCheck(client))
 
     @dp.on_app_install

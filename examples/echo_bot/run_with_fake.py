@@ -101,6 +101,7 @@ def _bot(portal_url: str, workdir: str) -> Bot:
         public_url="https://bot.example.com/events",
         database=str(Path(workdir) / "echo_bot.db"),
         token_url=f"{portal_url}/oauth/token/",
+        server_url=f"{portal_url}/oauth/rest/",
         portal_url=portal_url,
     )
     return make_bot(settings)

@@ -66,6 +66,7 @@ def running(tmp_path: Path) -> Iterator[tuple[FakeBitrix24, Portal, str, Bot]]:
                 public_url="https://bot.example.com/events",
                 database=str(tmp_path / "echo.db"),
                 token_url=f"{portal_url}/oauth/token/",
+                server_url=f"{portal_url}/oauth/rest/",
                 portal_url=portal_url,
             )
         )
@@ -95,7 +96,7 @@ def test_each_event_gets_its_answer(running: tuple[FakeBitrix24, Portal, str, Bo
     fake, portal, url, _bot = running
     assert _post(url, app_install_body(portal=portal)) == 200
     assert [call.method for call in fake.calls[:3]] == [
-        "app.info",
+        "oauth/app.info",
         "imbot.v2.Bot.list",
         "imbot.v2.Bot.register",
     ]

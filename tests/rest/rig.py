@@ -40,7 +40,12 @@ class Rig:
         return self.portal.member_id
 
     def app(self, secret: str = CLIENT_SECRET) -> OAuthApp:
-        return OAuthApp(CLIENT_ID, secret, token_url=f"{self.base_url}/oauth/token/")
+        return OAuthApp(
+            CLIENT_ID,
+            secret,
+            token_url=f"{self.base_url}/oauth/token/",
+            server_url=f"{self.base_url}/oauth/rest/",
+        )
 
     def client(self, **options: Any) -> RestClient:
         options.setdefault("portal_store", self.store)

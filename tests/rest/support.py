@@ -78,7 +78,12 @@ def chat_event(code: str, portal: Portal, *, ts: int | None = None) -> Event:
 
 def app_for(base_url: str, secret: str = CLIENT_SECRET) -> OAuthApp:
     """The app's OAuth identity, refreshing at ``base_url``'s ``/oauth/token/``."""
-    return OAuthApp(CLIENT_ID, secret, token_url=f"{base_url}/oauth/token/")
+    return OAuthApp(
+        CLIENT_ID,
+        secret,
+        token_url=f"{base_url}/oauth/token/",
+        server_url=f"{base_url}/oauth/rest/",
+    )
 
 
 @dataclass

@@ -43,7 +43,12 @@ class Life:
         self.runner = runner
         self.client = RestClient(
             portal_store=store,
-            app=OAuthApp("local.e2e", SECRET, token_url=f"{url}/oauth/token/"),
+            app=OAuthApp(
+                "local.e2e",
+                SECRET,
+                token_url=f"{url}/oauth/token/",
+                server_url=f"{url}/oauth/rest/",
+            ),
             portal_url=url,
             rate=None,
             retry=RetryPolicy(base_delay=0.01, max_delay=0.05),
@@ -132,7 +137,7 @@ def test_a_bots_whole_life(
     record = store.get(portal.member_id)
     assert record is not None
     assert record.credentials is not None
-    assert [call.method for call in fake.calls] == ["app.info"]
+    assert [call.method for call in fake.calls] == ["oauth/app.info"]
 
     assert life.post(sample_body("ONIMBOTMESSAGEADD", portal=portal)) == 200
     assert life.post(sample_body("ONIMBOTV2MESSAGEADD", portal=portal)) == 200

@@ -103,7 +103,7 @@ def test_endpoints_in_events_never_receive_a_request(
         reply(stored_only, how, portal, "ONIMBOTV2COMMANDADD")
         assert trap.hits == []
         methods = [call.method for call in bench.fake.calls]
-        assert methods.count("app.info") == 1
+        assert methods.count("oauth/app.info") == 1
         assert methods.count("oauth/token") == 2
         assert len(bench.fake.messages) == 4
         assert [refresh.error for refresh in bench.fake.refreshes] == [None, None]

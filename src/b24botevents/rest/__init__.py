@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from b24botevents.errors import RestError
 
 from ._batch import BatchResult
-from .config import BITRIX24_OAUTH_URL, OAuthApp, RetryPolicy, WebhookAuth
+from .config import BITRIX24_OAUTH_SERVER, BITRIX24_OAUTH_URL, OAuthApp, RetryPolicy, WebhookAuth
 from .endpoints import check_public_domain
 from .limiter import RateLimiter
 from .replies import ReplyTarget, reply_target
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .install_check import OnlineInstallCheck as OnlineInstallCheck
 
 __all__ = [
+    "BITRIX24_OAUTH_SERVER",
     "BITRIX24_OAUTH_URL",
     "BatchResult",
     "OAuthApp",

@@ -39,11 +39,22 @@ THROTTLED = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
 NOT_RUN_STATUSES = frozenset({429, 503})
 #: Statuses after which it may have run (a proxy gave up waiting, a crash mid-way).
 MAYBE_RUN_STATUSES = frozenset({500, 502, 504})
-#: Last segments of methods that only read, or whose repeat is harmless.
-_IDEMPOTENT_ENDINGS = frozenset(
-    {"get", "list", "info", "notify", "read", "sendtyping", "time", "fields", "search"}
+#: Last segments of methods that only read.
+_IDEMPOTENT_ENDINGS = frozenset({"get", "list", "info", "time", "fields", "search"})
+#: Whole names (lower case) of other methods whose repeat is harmless: "typing…" and
+#: read marks. By name, not by ending: ``im.notify`` sends a notification.
+_IDEMPOTENT_METHODS = frozenset(
+    {
+        "app.info",
+        "profile",
+        "scope",
+        "methods",
+        "imbot.chat.sendtyping",
+        "imbot.v2.chat.inputaction.notify",
+        "imbot.v2.chat.message.read",
+        "im.dialog.read",
+    }
 )
-_IDEMPOTENT_METHODS = frozenset({"app.info", "profile", "scope", "methods"})
 #: Longest error text kept from an answer.
 _DESCRIPTION_CHARS = 200
 

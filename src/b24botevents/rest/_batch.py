@@ -16,7 +16,8 @@ from b24botevents._redact import shown_text
 from b24botevents.errors import RestError
 from b24botevents.wire import encode_form
 
-from ._flow import check_method, is_idempotent
+from ._flow import add_bot_token, check_method, is_idempotent
+from .config import WebhookAuth
 
 __all__ = ["BATCH_SIZE", "BatchResult"]
 
@@ -72,10 +73,22 @@ def chunks(commands: Commands) -> Iterator[list[tuple[str, tuple[str, Mapping[st
 
 
 def batch_params(
-    chunk: Sequence[tuple[str, tuple[str, Mapping[str, Any]]]], halt: bool
+    chunk: Sequence[tuple[str, tuple[str, Mapping[str, Any]]]],
+    halt: bool,
+    webhook: WebhookAuth | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """The ``batch`` call's parameters, and whether repeating it is harmless."""
-    cmd = {name: f"{method}?{encode_form(params)}" for name, (method, params) in chunk}
+    """The ``batch`` call's parameters, and whether repeating it is harmless.
+
+    Through a ``webhook``, each bot command carries the bot's token itself, as a single
+    call would (``botToken`` in v2, ``CLIENT_ID`` in v1): the batch's own name is not
+    an ``imbot`` method.
+    """
+    cmd = {}
+    for name, (method, params) in chunk:
+        if webhook is not None:
+            params = dict(params)
+            add_bot_token(params, method, webhook)
+        cmd[name] = f"{method}?{encode_form(params)}"
     repeatable = all(is_idempotent(method) for _, (method, _params) in chunk)
     return {"halt": 1 if halt else 0, "cmd": cmd}, repeatable
 

@@ -24,7 +24,8 @@ import httpx
 from b24botevents._concurrency import run_off_loop
 from b24botevents.errors import RestError
 
-from ._effects import Flow, HttpReply, HttpRequest, Sleep, StoreCall, WaitFor
+from ._deadline import within
+from ._effects import Detached, Flow, HttpReply, HttpRequest, Sleep, StoreCall, WaitFor
 
 T = TypeVar("T")
 
@@ -131,6 +132,8 @@ def run_sync(flow: Flow[T], http: httpx.Client, total: float) -> T:
                 value = effect.fn(*effect.args, **effect.kwargs)
             elif isinstance(effect, WaitFor):
                 value = _wait_sync(effect)
+            elif isinstance(effect, Detached):
+                value = run_sync(effect.flow, http, total)
             else:  # pragma: no cover - the flows yield nothing else
                 raise TypeError(f"unknown effect {effect!r}")
         except BaseException as exc:  # thrown into the flow, which re-raises what it cannot use
@@ -138,7 +141,11 @@ def run_sync(flow: Flow[T], http: httpx.Client, total: float) -> T:
 
 
 def _send_sync(http: httpx.Client, request: HttpRequest, total: float) -> HttpReply:
-    deadline = time.monotonic() + total
+    with within(total):  # headers too: see _deadline
+        return _exchange_sync(http, request, time.monotonic() + total)
+
+
+def _exchange_sync(http: httpx.Client, request: HttpRequest, deadline: float) -> HttpReply:
     response = http.send(_build(http, request), stream=True)
     try:
         body = _Body(request, response.headers.get("content-encoding"), deadline)
@@ -195,10 +202,21 @@ async def run_async(
                     value = _store_call(effect)
             elif isinstance(effect, WaitFor):
                 value = await _wait_async(effect)
+            elif isinstance(effect, Detached):
+                task = asyncio.ensure_future(
+                    run_async(effect.flow, http, store_executor, store_blocking, total)
+                )
+                _DETACHED.add(task)  # held: a task nobody references can be collected
+                task.add_done_callback(_DETACHED.discard)
+                value = await asyncio.shield(task)
             else:  # pragma: no cover
                 raise TypeError(f"unknown effect {effect!r}")
         except BaseException as exc:  # CancelledError too: the flow's cleanup must run
             error = exc
+
+
+#: Detached flows in progress (see ``_effects.Detached``).
+_DETACHED: set[asyncio.Future[Any]] = set()
 
 
 def _store_call(effect: StoreCall) -> Any:

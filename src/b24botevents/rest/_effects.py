@@ -40,7 +40,8 @@ class HttpReply:
 
     status: int
     retry_after: str | None
-    body: bytes
+    #: Not in the repr: an OAuth server's answer holds tokens.
+    body: bytes = attrs.field(repr=False)
 
 
 @attrs.frozen
@@ -70,6 +71,21 @@ class WaitFor:
     timeout: float
 
 
-Effect = HttpRequest | Sleep | StoreCall | WaitFor
+@attrs.frozen(repr=False)
+class Detached:
+    """Run ``flow`` to its end even if the caller is cancelled meanwhile; its result.
+
+    A refresh spends the single-use refresh token at the OAuth server's first answer: if
+    the caller's task were cancelled between that answer and the write-back, the store
+    would keep a dead token. The async driver runs such a flow as a task of its own.
+    """
+
+    flow: Generator[Any, Any, Any]
+
+    def __repr__(self) -> str:
+        return "Detached(...)"
+
+
+Effect = HttpRequest | Sleep | StoreCall | WaitFor | Detached
 #: A flow: yields effects, is sent their results (or has their exceptions thrown in).
 Flow = Generator[Effect, Any, T]

@@ -40,9 +40,9 @@ from ._answers import (
 )
 from ._effects import Flow, HttpReply, HttpRequest, Sleep
 from ._refresh import RefreshFlows
-from .config import WebhookAuth
+from .config import RetryPolicy, WebhookAuth
 
-__all__ = ["CallFlows", "Credentials", "check_method", "is_idempotent"]
+__all__ = ["CallFlows", "Credentials", "add_bot_token", "check_method", "is_idempotent"]
 
 #: Why a call may go by the fallback webhook instead of a portal's stored tokens.
 _FALL_BACK = frozenset({"NO_CREDENTIALS", "PORTAL_NOT_INSTALLED"})
@@ -72,7 +72,7 @@ class Credentials:
         )
 
 
-def _add_bot_token(payload: dict[str, Any], method: str, webhook: WebhookAuth) -> None:
+def add_bot_token(payload: dict[str, Any], method: str, webhook: WebhookAuth) -> None:
     """A webhook-authorised bot names itself: ``botToken`` in v2, ``CLIENT_ID`` in v1."""
     token = webhook.bot_token
     if token is None:
@@ -102,16 +102,26 @@ class CallFlows(RefreshFlows):
     # ---- a call --------------------------------------------------------------------
 
     def call(
-        self, credentials: Credentials, method: str, params: Mapping[str, Any], idempotent: bool
+        self,
+        credentials: Credentials,
+        method: str,
+        params: Mapping[str, Any],
+        idempotent: bool,
+        retry: RetryPolicy | None = None,
     ) -> Flow[Any]:
-        """Make one REST call; return its ``result``."""
-        body = yield from self._call_body(credentials, method, params, idempotent)
+        """Make one REST call; return its ``result``. ``retry`` overrides the client's."""
+        body = yield from self._call_body(credentials, method, params, idempotent, retry)
         return body.get("result")
 
     def _call_body(
-        self, credentials: Credentials, method: str, params: Mapping[str, Any], idempotent: bool
+        self,
+        credentials: Credentials,
+        method: str,
+        params: Mapping[str, Any],
+        idempotent: bool,
+        retry: RetryPolicy | None,
     ) -> Flow[dict[str, Any]]:
-        policy = self.retry
+        policy = retry or self.retry
         preferred = credentials.preferred
         refreshed = False
         attempt = 0
@@ -127,7 +137,7 @@ class CallFlows(RefreshFlows):
             if tokens is not None:
                 payload["auth"] = tokens.access_token
             elif credentials.webhook is not None:
-                _add_bot_token(payload, method, credentials.webhook)
+                add_bot_token(payload, method, credentials.webhook)
             wait = self.limiter.reserve(key)
             if wait > 0:
                 yield Sleep(wait)
@@ -138,7 +148,7 @@ class CallFlows(RefreshFlows):
                     raise
                 code, may_have_run = transport_code(exc)
                 if (idempotent or not may_have_run) and attempt < policy.attempts:
-                    yield from self._wait_retry(method, code, attempt)
+                    yield from self._wait_retry(method, code, attempt, None, policy)
                     continue
                 raise RestError(
                     code, "no answer from the portal", method=method, may_have_run=may_have_run
@@ -161,7 +171,7 @@ class CallFlows(RefreshFlows):
             throttled = code in THROTTLED or reply.status in NOT_RUN_STATUSES
             maybe_run = reply.status in MAYBE_RUN_STATUSES and body is None
             if (throttled or (maybe_run and idempotent)) and attempt < policy.attempts:
-                yield from self._wait_retry(method, code, attempt, retry_after(reply))
+                yield from self._wait_retry(method, code, attempt, retry_after(reply), policy)
                 continue
             raise RestError(
                 code,

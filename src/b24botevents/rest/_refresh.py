@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import attrs
@@ -23,7 +24,7 @@ from b24botevents.stores import OAuthTokens, PortalRecord, PortalStore
 from b24botevents.stores.credentials import tokens_from_auth
 
 from ._answers import NOT_RUN_STATUSES, decode_answer, error_of, retry_after, transport_code
-from ._effects import Flow, HttpReply, HttpRequest, Sleep, StoreCall, WaitFor
+from ._effects import Detached, Flow, HttpReply, HttpRequest, Sleep, StoreCall, WaitFor
 from ._flights import Flights
 from .config import OAuthApp, RetryPolicy, WebhookAuth
 from .endpoints import PortalURL
@@ -72,8 +73,10 @@ class FlowSettings:
 
     # ---- helpers -------------------------------------------------------------------
 
-    def _backoff(self, attempt: int, hint: float | None = None) -> float:
-        policy = self.retry
+    def _backoff(
+        self, attempt: int, hint: float | None = None, policy: RetryPolicy | None = None
+    ) -> float:
+        policy = policy or self.retry
         if hint is not None:
             return min(policy.max_delay, hint)
         ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
@@ -97,15 +100,21 @@ class FlowSettings:
         return record
 
     def _wait_retry(
-        self, method: str, code: str, attempt: int, hint: float | None = None
+        self,
+        method: str,
+        code: str,
+        attempt: int,
+        hint: float | None = None,
+        policy: RetryPolicy | None = None,
     ) -> Flow[None]:
-        delay = self._backoff(attempt, hint)
+        policy = policy or self.retry
+        delay = self._backoff(attempt, hint, policy)
         logger.warning(
             "rest: %s got %s; retry %d of %d in %.2fs",
             method,
             code,
             attempt,
-            self.retry.attempts - 1,
+            policy.attempts - 1,
             delay,
         )
         yield Sleep(delay)
@@ -132,8 +141,15 @@ class RefreshFlows(FlowSettings):
         flight, leader = self.flights.join(member_id)
         if not leader:
             tokens = yield WaitFor(flight, _REFRESH_WAIT)
-            assert isinstance(tokens, OAuthTokens)
-            return tokens
+        else:
+            # Detached: the refresh finishes (and resolves the flight) even if this
+            # caller is cancelled once the OAuth server has been asked.
+            tokens = yield Detached(self._lead(member_id, stale, flight))
+        assert isinstance(tokens, OAuthTokens)
+        return tokens
+
+    def _lead(self, member_id: str, stale: str | None, flight: Future[Any]) -> Flow[OAuthTokens]:
+        """The leader's refresh: renew, then resolve the flight for every waiter."""
         try:
             tokens = yield from self._renew(member_id, stale)
         except BaseException as exc:

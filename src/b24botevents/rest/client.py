@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import weakref
 from collections.abc import AsyncGenerator, Mapping
 from types import TracebackType
 from typing import Any
@@ -31,6 +32,7 @@ from b24botevents.stores._protocols import store_blocking
 
 from . import _logs
 from ._batch import BatchResult, Commands, batch_params, chunks, read_batch
+from ._deadline import deadline_transport
 from ._driver import is_transport_error, run_async, run_sync
 from ._effects import Flow
 from ._flow import CallFlows, Credentials, check_method, is_idempotent
@@ -123,9 +125,12 @@ class RestClient(ReplyMethods):
         self._async_transport = async_transport
         self._lock = threading.Lock()
         self._http: httpx.Client | None = None
-        self._ahttp: (
-            tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, AsyncGenerator[None, None]] | None
-        ) = None
+        # One AsyncClient per running loop (its connections belong to that loop), kept
+        # with the generator that closes it when the loop shuts down; a loop that is
+        # gone drops out on its own.
+        self._ahttp: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
+        ] = weakref.WeakKeyDictionary()
         _logs.install()
 
     def __repr__(self) -> str:
@@ -149,32 +154,31 @@ class RestClient(ReplyMethods):
             with self._lock:  # threads racing here must share one pool, not leak several
                 if self._http is None:
                     self._http = httpx.Client(
-                        transport=self._transport, timeout=self._timeout(), follow_redirects=False
+                        transport=self._transport or deadline_transport(),
+                        timeout=self._timeout(),
+                        follow_redirects=False,
                     )
                 http = self._http
         return http
 
     async def _async_http(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        current = self._ahttp
-        if current is None or current[0] is not loop:
-            # An AsyncClient's connections belong to one loop: a new loop gets a new one,
-            # closed when that loop shuts down (see ``_closed_with_the_loop``).
+        current = self._ahttp.get(loop)
+        if current is None:
             with self._lock:
-                current = self._ahttp
-                fresh = current is None or current[0] is not loop
-                if fresh:
+                current = self._ahttp.get(loop)
+                fresh = current is None
+                if current is None:
                     client = httpx.AsyncClient(
                         transport=self._async_transport,
                         timeout=self._timeout(),
                         follow_redirects=False,
                     )
-                    keeper = _closed_with_the_loop(client)
-                    self._ahttp = current = (loop, client, keeper)
-            assert current is not None
+                    current = (client, _closed_with_the_loop(client))
+                    self._ahttp[loop] = current
             if fresh:
-                await current[2].__anext__()  # starts it: the loop now finalises it
-        return current[1]
+                await current[1].__anext__()  # starts it: the loop now finalises it
+        return current[0]
 
     def _run(self, flow: Flow[Any]) -> Any:
         return run_sync(flow, self._sync_http(), self.timeout)
@@ -228,15 +232,17 @@ class RestClient(ReplyMethods):
         portal: PortalRef | None = None,
         idempotent: bool | None = None,
         credentials: Credentials | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         """Call ``method`` with ``params``; return its ``result``, or raise ``RestError``.
 
         ``portal`` is the ``member_id`` (or record) whose stored credentials to use;
         without it the call goes through the webhook. ``idempotent`` says whether a
         repeat after a lost answer is harmless (default: reads and "typing" are).
+        ``retry`` replaces the client's ``RetryPolicy`` for this call.
         """
         creds, plan = self._plan(method, params, portal, idempotent, credentials)
-        return self._run(self._flows.call(creds, *plan))
+        return self._run(self._flows.call(creds, *plan, retry))
 
     async def acall(
         self,
@@ -246,10 +252,11 @@ class RestClient(ReplyMethods):
         portal: PortalRef | None = None,
         idempotent: bool | None = None,
         credentials: Credentials | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Any:
         """``call`` for async code."""
         creds, plan = self._plan(method, params, portal, idempotent, credentials)
-        return await self._arun(self._flows.call(creds, *plan))
+        return await self._arun(self._flows.call(creds, *plan, retry))
 
     def _plan(
         self,
@@ -281,7 +288,7 @@ class RestClient(ReplyMethods):
         creds = self.credentials_for(portal)
         result = BatchResult()
         for chunk in chunks(commands):
-            params, repeatable = batch_params(chunk, halt)
+            params, repeatable = batch_params(chunk, halt, _webhook_only(creds))
             answer = self._run(self._flows.call(creds, "batch", params, repeatable))
             result = result.merge(read_batch(answer))
             if halt and result.errors:
@@ -299,7 +306,7 @@ class RestClient(ReplyMethods):
         creds = self.credentials_for(portal)
         result = BatchResult()
         for chunk in chunks(commands):
-            params, repeatable = batch_params(chunk, halt)
+            params, repeatable = batch_params(chunk, halt, _webhook_only(creds))
             answer = await self._arun(self._flows.call(creds, "batch", params, repeatable))
             result = result.merge(read_batch(answer))
             if halt and result.errors:
@@ -325,11 +332,12 @@ class RestClient(ReplyMethods):
             self._http = None
 
     async def aclose(self) -> None:
-        """Close both HTTP clients."""
+        """Close the sync HTTP client and this loop's async one (other loops' close with
+        their loops)."""
         self.close()
-        if self._ahttp is not None:
-            _loop, client, keeper = self._ahttp
-            self._ahttp = None
+        current = self._ahttp.pop(asyncio.get_running_loop(), None)
+        if current is not None:
+            client, keeper = current
             await client.aclose()
             await keeper.aclose()
 
@@ -348,6 +356,13 @@ class RestClient(ReplyMethods):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _webhook_only(credentials: Credentials) -> WebhookAuth | None:
+    """The webhook a call goes through for sure (no portal to look up first)."""
+    if credentials.member_id is None and credentials.domain is None:
+        return credentials.webhook
+    return None
 
 
 async def _closed_with_the_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:

@@ -16,10 +16,12 @@ import attrs
 
 from b24botevents._redact import mask_repr
 
-__all__ = ["BITRIX24_OAUTH_URL", "OAuthApp", "RetryPolicy", "WebhookAuth"]
+__all__ = ["BITRIX24_OAUTH_SERVER", "BITRIX24_OAUTH_URL", "OAuthApp", "RetryPolicy", "WebhookAuth"]
 
 #: Bitrix24's OAuth server (cloud portals): ``grant_type=refresh_token`` goes here.
 BITRIX24_OAUTH_URL = "https://oauth.bitrix.info/oauth/token/"
+#: The same server's REST base: its ``app.info`` says which installation a token is of.
+BITRIX24_OAUTH_SERVER = "https://oauth.bitrix.info/rest/"
 
 _WEBHOOK_PATH = re.compile(r"/rest/(?P<user>[0-9]{1,10})/(?P<secret>[A-Za-z0-9_\-]{1,128})/?")
 #: From 2026-08-06 Bitrix24 refuses longer bot tokens (BOT_TOKEN_INVALID_LENGTH).
@@ -46,23 +48,35 @@ def _validate_text(_: object, attribute: attrs.Attribute[str], value: str) -> No
         raise ValueError(f"{attribute.name} must be a non-empty printable str")
 
 
+def _default_server_url(app: OAuthApp) -> str | None:
+    return BITRIX24_OAUTH_SERVER if app.token_url == BITRIX24_OAUTH_URL else None
+
+
 @attrs.frozen(repr=False)
 class OAuthApp:
     """The application's OAuth credentials, from the app's settings in Bitrix24.
 
     ``token_url`` is where refreshes go: Bitrix24's OAuth server by default, the portal's
     own ``https://<portal>/oauth/token/`` for on-premise installations. The secret only
-    ever goes there.
+    ever goes there. ``server_url`` is the OAuth server's REST base, whose ``app.info``
+    names the installation a token belongs to (the online install check asks it):
+    ``https://oauth.bitrix.info/rest/`` with the default ``token_url``; give it with any
+    other ``token_url``.
     """
 
     client_id: str = attrs.field(validator=_validate_text)
     client_secret: str = attrs.field(validator=_validate_text)
     token_url: str = attrs.field(default=BITRIX24_OAUTH_URL, validator=_validate_url)
+    server_url: str | None = attrs.field(
+        default=attrs.Factory(_default_server_url, takes_self=True),
+        validator=attrs.validators.optional(_validate_url),
+    )
 
     def __repr__(self) -> str:
         return (
             f"OAuthApp(client_id={self.client_id!r}, "
-            f"client_secret={mask_repr(self.client_secret)}, token_url={self.token_url!r})"
+            f"client_secret={mask_repr(self.client_secret)}, token_url={self.token_url!r}, "
+            f"server_url={self.server_url!r})"
         )
 
 

@@ -40,6 +40,13 @@ _PRIVATE_SUFFIXES = (
     ".invalid",
     ".example",
     ".onion",
+    # In-cluster names (Kubernetes services, Consul): resolved through the pod's DNS
+    # search list, never public top-level domains.
+    ".default",
+    ".svc",
+    ".cluster",
+    ".consul",
+    ".private",
 )
 _LETTER = re.compile(r"[a-z]")
 _HOST = re.compile(r"[a-z0-9.\-]{1,253}(?::[0-9]{1,5})?")

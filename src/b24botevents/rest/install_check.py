@@ -1,25 +1,27 @@
-"""The online install check: an ``approve_install`` hook that asks the portal itself.
+"""The online install check: an ``approve_install`` hook that asks Bitrix24 who the token is of.
 
 A token alone cannot prove an ONAPPINSTALL: the event is what brings the token, so a
-stranger can post one that names any ``member_id`` and any domain. This hook calls
-``app.info`` at the claimed portal, ``https://<event domain>/rest/`` (a public host name,
-checked like every REST address; never the event's ``client_endpoint``), with the
-install's own ``access_token``, and approves only when the portal's answer names the
-same ``member_id`` and domain, and the app's own ``client_id``. A stranger's token is
-not valid on someone else's portal, and a real portal only vouches for itself, so a
-claim on another portal or its domain is refused. No answer, a timeout, an error or any
-mismatch refuses too: the check fails closed.
+stranger can post one that names any ``member_id`` and any domain. This hook sends the
+install's own ``access_token`` to ``app.info`` at the app's **OAuth server**
+(``OAuthApp.server_url``: Bitrix24's ``https://oauth.bitrix.info/rest/``, configured,
+never an address from the event), which answers which installation the token was issued
+for. It approves only when that answer names the same ``member_id`` and domain as the
+event, and the app's own ``client_id``. A stranger cannot get a token issued for somebody
+else's portal, so a claim on another portal or its domain fails; and since the check
+asks the issuer rather than the claimed domain, a server the attacker runs at that domain
+vouches for nothing (and is never called). No answer, a timeout, an error or any mismatch
+refuses: the check fails closed.
 
 ``OnlineInstallCheck(client)`` is the sync hook (the dispatcher runs it in a worker
 thread from ``ahandle``), ``AsyncOnlineInstallCheck(client)`` the async one. ``then=``
-adds a decision of your own, asked only after the portal has vouched.
+adds a decision of your own, asked only after Bitrix24 has vouched.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from b24botevents._redact import shown_text
 from b24botevents.errors import RestError
@@ -28,6 +30,7 @@ from b24botevents.stores import OAuthTokens
 from b24botevents.verify import InstallRequest
 
 from ._flow import Credentials
+from .config import RetryPolicy
 
 if TYPE_CHECKING:
     from .client import RestClient
@@ -36,12 +39,9 @@ __all__ = ["AsyncOnlineInstallCheck", "OnlineInstallCheck"]
 
 logger = logging.getLogger("b24botevents.rest")
 
-
-def _field(mapping: Mapping[str, Any], *names: str) -> Any:
-    for name in names:
-        if name in mapping:
-            return mapping[name]
-    return None
+#: Anyone can post an ONAPPINSTALL, so one check gets one short second try at most (a
+#: 429 or 503 waited out for under a second); a lost answer is not asked again.
+CHECK_RETRY = RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.5)
 
 
 def _text(value: object) -> str | None:
@@ -49,12 +49,21 @@ def _text(value: object) -> str | None:
 
 
 class _Check:
-    def __init__(self, client: RestClient, *, client_id: str | None = None) -> None:
-        app_id = client_id or (client.app.client_id if client.app is not None else None)
+    def __init__(
+        self, client: RestClient, *, client_id: str | None = None, server_url: str | None = None
+    ) -> None:
+        app = client.app
+        app_id = client_id or (app.client_id if app is not None else None)
         if not app_id:
             raise ValueError("the install check needs the app's client_id (give the client an app)")
+        server = server_url or (app.server_url if app is not None else None)
+        if not server:
+            raise ValueError(
+                "the install check needs the OAuth server's REST URL: OAuthApp(server_url=...)"
+            )
         self.client = client
         self.client_id = app_id
+        self.server_url = server.rstrip("/") + "/"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r})"
@@ -68,12 +77,7 @@ class _Check:
         if tokens is None:
             self._refuse(request, "the install carries no usable access token to check")
             return None
-        try:
-            endpoint = self.client.portal_url_for(request.domain)
-        except RestError:
-            self._refuse(request, "the domain is not a public host name")
-            return None
-        return Credentials(preferred=tokens, endpoint=endpoint)
+        return Credentials(preferred=tokens, endpoint=self.server_url)
 
     def _judge(self, request: InstallRequest, result: object) -> bool:
         if not isinstance(result, Mapping):
@@ -83,15 +87,15 @@ class _Check:
             return self._refuse(request, "app.info answered no install block")
         member_id = _text(install.get("member_id"))
         domain = _text(install.get("domain"))
-        client_id = _text(_field(result, "client_id", "CODE"))
+        client_id = _text(result.get("client_id"))
         if member_id != request.member_id:
-            return self._refuse(request, "the portal answered for another member_id")
+            return self._refuse(request, "the token was issued for another member_id")
         if domain is None or domain.lower() != request.domain:
-            return self._refuse(request, "the portal answered for another domain")
+            return self._refuse(request, "the token was issued for another domain")
         if client_id != self.client_id:
-            return self._refuse(request, "the token belongs to another application")
+            return self._refuse(request, "the token was issued to another application")
         if install.get("installed") is False:
-            return self._refuse(request, "the portal says the app is not installed")
+            return self._refuse(request, "Bitrix24 says the app is not installed there")
         return True
 
     def _refuse(self, request: InstallRequest, why: str) -> bool:
@@ -107,7 +111,7 @@ class _Check:
 class OnlineInstallCheck(_Check):
     """``approve_install`` for ``Dispatcher``: approve an install only when the portal agrees.
 
-    ``then(event, request)`` is asked after the portal vouched (sync); its answer decides.
+    ``then(event, request)`` is asked after Bitrix24 vouched (sync); its answer decides.
     """
 
     def __init__(
@@ -115,9 +119,10 @@ class OnlineInstallCheck(_Check):
         client: RestClient,
         *,
         client_id: str | None = None,
+        server_url: str | None = None,
         then: Callable[[Event, InstallRequest], bool] | None = None,
     ) -> None:
-        super().__init__(client, client_id=client_id)
+        super().__init__(client, client_id=client_id, server_url=server_url)
         self.then = then
 
     def __call__(self, event: Event, request: InstallRequest) -> bool:
@@ -125,7 +130,9 @@ class OnlineInstallCheck(_Check):
         if credentials is None:
             return False
         try:
-            result = self.client.call("app.info", credentials=credentials)
+            result = self.client.call(
+                "app.info", credentials=credentials, idempotent=False, retry=CHECK_RETRY
+            )
         except RestError as exc:
             return self._refuse(request, f"app.info failed: {exc.code}")
         if not self._judge(request, result):
@@ -141,9 +148,10 @@ class AsyncOnlineInstallCheck(_Check):
         client: RestClient,
         *,
         client_id: str | None = None,
+        server_url: str | None = None,
         then: Callable[[Event, InstallRequest], Awaitable[bool]] | None = None,
     ) -> None:
-        super().__init__(client, client_id=client_id)
+        super().__init__(client, client_id=client_id, server_url=server_url)
         self.then = then
 
     async def __call__(self, event: Event, request: InstallRequest) -> bool:
@@ -151,7 +159,9 @@ class AsyncOnlineInstallCheck(_Check):
         if credentials is None:
             return False
         try:
-            result = await self.client.acall("app.info", credentials=credentials)
+            result = await self.client.acall(
+                "app.info", credentials=credentials, idempotent=False, retry=CHECK_RETRY
+            )
         except RestError as exc:
             return self._refuse(request, f"app.info failed: {exc.code}")
         if not self._judge(request, result):

@@ -44,7 +44,6 @@ _log = logging.getLogger("b24botevents.stores")
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
-
 def _check_table(table: str) -> str:
     if not isinstance(table, str) or not _TABLE_NAME.fullmatch(table):
         raise ValueError(

@@ -36,10 +36,12 @@ from ._fake_wire import (
     time_block,
 )
 
-__all__ = ["OAUTH_METHOD", "RestEngine"]
+__all__ = ["OAUTH_METHOD", "OAUTH_REST_PREFIX", "RestEngine"]
 
 #: The ``method`` of a ``RecordedCall`` for the OAuth token endpoint (and for ``fail_next``).
 OAUTH_METHOD = "oauth/token"
+#: The ``method`` of a ``RecordedCall`` to the OAuth server's REST (``oauth/app.info``).
+OAUTH_REST_PREFIX = "oauth/"
 
 _OAUTH_SECRETS = ("client_secret", "refresh_token", "code")
 
@@ -56,6 +58,10 @@ def _route(path: str) -> _Route:
     parts = [part for part in path.split("/") if part]
     if parts == ["oauth", "token"]:
         return _Route("oauth", OAUTH_METHOD)
+    if len(parts) == 3 and parts[:2] == ["oauth", "rest"]:
+        # The OAuth server's own REST methods (oauth.bitrix.info/rest/app.info): served
+        # under /oauth/rest/ so that one fake can be both it and the portals.
+        return _Route("rest", OAUTH_REST_PREFIX + parts[2].removesuffix(".json"))
     if parts and parts[0] == "rest":
         rest = parts[1:]
         if len(rest) == 1:

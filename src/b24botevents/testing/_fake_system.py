@@ -1,13 +1,15 @@
-"""The fake's general methods: ``app.info``, ``profile`` and ``server.time``.
+"""The fake's general methods: ``app.info`` (the portal's and the OAuth server's),
+``profile`` and ``server.time``.
 
-``app.info`` answers what the portal's method documents (``api-reference/common/system/
-app-info.md``: ``ID, CODE, VERSION, STATUS, INSTALLED, PAYMENT_EXPIRED, DAYS, LANGUAGE_ID,
-LICENSE, LICENSE_TYPE, LICENSE_FAMILY``, none of which names the portal) together with
-what the OAuth server's ``app.info`` (``oauth.bitrix.info/rest/app.info``) answers and
+A portal's ``app.info`` answers what the method documents (``api-reference/common/system/
+app-info.md``: ``ID, CODE, VERSION, STATUS, INSTALLED, PAYMENT_EXPIRED, DAYS,
+LANGUAGE_ID, LICENSE, LICENSE_TYPE, LICENSE_FAMILY``), none of which names the portal.
+The OAuth server's ``app.info`` (``oauth.bitrix.info/rest/app.info``, served here at
+``/oauth/rest/app.info``) is what names the installation a token belongs to, and what
 the official Python SDK reads to check an install: ``client_id, scope, expires, install
 {installed, version, status, scope, domain, uri, client_endpoint, member_id,
-member_type}, user_id``. The fake serves both addresses with one path, so one answer
-carries both. Over a webhook it is ``ACCESS_DENIED`` (HTTP 400), as documented.
+member_type}, user_id``. Over a webhook a portal's ``app.info`` is ``ACCESS_DENIED``
+(HTTP 400), as documented.
 """
 
 from __future__ import annotations
@@ -26,12 +28,11 @@ def _iso(stamp: float) -> str:
 
 
 def app_info(ctx: Ctx) -> dict[str, Any]:
+    """A portal's ``app.info``: the application, nothing about the portal."""
     if ctx.caller.is_webhook:
         raise ApiError("ACCESS_DENIED", "Access denied! Application context required", 400)
     state = ctx.state
     portal = state.entry(ctx.caller.member_id).portal
-    token = state.tokens.get(ctx.caller.credential)
-    expires = token.expires if token is not None else 0.0
     return {
         "ID": state.app_id,
         "CODE": state.client_id,
@@ -44,6 +45,18 @@ def app_info(ctx: Ctx) -> dict[str, Any]:
         "LICENSE": "ru_project",
         "LICENSE_TYPE": "project",
         "LICENSE_FAMILY": "project",
+    }
+
+
+def oauth_app_info(ctx: Ctx) -> dict[str, Any]:
+    """The OAuth server's ``app.info``: which installation the token belongs to."""
+    if ctx.caller.is_webhook:
+        raise ApiError("ACCESS_DENIED", "Access denied! Application context required", 400)
+    state = ctx.state
+    portal = state.entry(ctx.caller.member_id).portal
+    token = state.tokens.get(ctx.caller.credential)
+    expires = token.expires if token is not None else 0.0
+    return {
         "client_id": state.client_id,
         "scope": portal.scope,
         "expires": _iso(expires),
@@ -84,6 +97,7 @@ def server_time(ctx: Ctx) -> str:
 
 METHODS: dict[str, Handler] = {
     "app.info": app_info,
+    "oauth/app.info": oauth_app_info,
     "profile": profile,
     "server.time": server_time,
 }

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from b24botevents.rest import OAuthApp
+
 __all__ = [
     "IN_PROCESS_URL",
     "OAUTH_METHOD",
@@ -77,6 +79,20 @@ class FakeBitrix24:
     def base_url(self) -> str:
         """Where the fake answers: the served URL inside ``serve()``, else ``IN_PROCESS_URL``."""
         return self._served or IN_PROCESS_URL
+
+    def oauth_app(self, client_secret: str | None = None) -> OAuthApp:
+        """The app's ``OAuthApp`` pointed at this fake: its ``token_url`` (refreshes) and
+        ``server_url`` (the OAuth server's ``app.info``, which the install check asks),
+        at ``base_url``. Inside ``serve()`` that is the served URL."""
+        from b24botevents.rest import OAuthApp
+
+        secret = self._state.client_secret if client_secret is None else client_secret
+        return OAuthApp(
+            self._state.client_id,
+            secret,
+            token_url=f"{self.base_url}/oauth/token/",
+            server_url=f"{self.base_url}/oauth/rest/",
+        )
 
     # -- what it knows ------------------------------------------------------------------
 

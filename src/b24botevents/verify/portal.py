@@ -25,7 +25,9 @@ the change would need an approval the hook did not give.
 from __future__ import annotations
 
 import hmac
+from datetime import datetime
 
+from b24botevents.convert.scalars import envelope_time
 from b24botevents.envelope import Envelope
 from b24botevents.errors import VerificationFailed
 from b24botevents.stores import OAuthTokens, PortalRecord, PortalStore
@@ -127,7 +129,13 @@ class PortalVerifier(Verifier):
         except (TypeError, ValueError):
             raise VerificationFailed(f"{what(envelope)}: auth[domain] is not a host name") from None
         installed = record is not None and record.installed
-        credentials = tokens_from_auth(envelope.auth)
+        # Dated from the event's own ts, not from now: a repeat of an old install must
+        # not look newer than the tokens a refresh has stored since.
+        sent = _sent(envelope)
+        credentials = tokens_from_auth(envelope.auth, now=sent)
+        if credentials is not None and sent is None and not _stamped(envelope):
+            # Neither ts nor expires: no way to tell these tokens from old ones.
+            credentials = None if record is not None and record.credentials else credentials
         if matches and record is not None and not _newer(credentials, record):
             credentials = record.credentials  # nothing newer: keep what the portal has
         if installed and matches and record is not None and record.domain == domain:
@@ -207,6 +215,20 @@ class PortalVerifier(Verifier):
         raise VerificationFailed(
             f"{what(envelope)}: the portal record changed while this event was accepted"
         )
+
+
+def _sent(envelope: Envelope) -> datetime | None:
+    """When the event says it was sent (``ts``), if it says so readably."""
+    try:
+        return envelope_time(envelope.ts)
+    except ValueError:
+        return None
+
+
+def _stamped(envelope: Envelope) -> bool:
+    """Whether the event's auth says when its access token expires (``expires``)."""
+    auth = envelope.auth
+    return auth is not None and bool(auth.get("expires"))
 
 
 def _newer(credentials: OAuthTokens | None, record: PortalRecord) -> bool:

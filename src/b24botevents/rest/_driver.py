@@ -47,7 +47,8 @@ def is_transport_error(exc: BaseException) -> bool:
 
 
 def _invalid(request: HttpRequest, why: str) -> RestError:
-    return RestError("INVALID_RESPONSE", why, method=request.purpose)
+    # The portal answered: whatever the call does, it may have done it.
+    return RestError("INVALID_RESPONSE", why, method=request.purpose, may_have_run=True)
 
 
 class _Body:
@@ -215,6 +216,9 @@ async def run_async(
             error = exc
 
 
+#: ``asyncio.timeout`` where there is one (3.11+); ``wait_for`` otherwise.
+_TIMEOUT_CONTEXT: Callable[[float], Any] | None = getattr(asyncio, "timeout", None)
+
 #: Detached flows in progress (see ``_effects.Detached``).
 _DETACHED: set[asyncio.Future[Any]] = set()
 
@@ -226,6 +230,9 @@ def _store_call(effect: StoreCall) -> Any:
 async def _send_async(http: httpx.AsyncClient, request: HttpRequest, total: float) -> HttpReply:
     deadline = time.monotonic() + total
     try:
+        if _TIMEOUT_CONTEXT is not None:  # 3.11+: no extra task per request
+            async with _TIMEOUT_CONTEXT(total):
+                return await _exchange(http, request, deadline)
         return await asyncio.wait_for(_exchange(http, request, deadline), total)
     except asyncio.TimeoutError:
         raise httpx.ReadTimeout("the answer took longer than the timeout in all") from None

@@ -169,7 +169,10 @@ class CallFlows(RefreshFlows):
                     yield from self.refresh(record.member_id, tokens.access_token)
                     continue
             throttled = code in THROTTLED or reply.status in NOT_RUN_STATUSES
-            maybe_run = reply.status in MAYBE_RUN_STATUSES and body is None
+            # No JSON after a proxy's 500/502/504, or after a 2xx: the call may have run.
+            maybe_run = body is None and (
+                reply.status in MAYBE_RUN_STATUSES or 200 <= reply.status < 300
+            )
             if (throttled or (maybe_run and idempotent)) and attempt < policy.attempts:
                 yield from self._wait_retry(method, code, attempt, retry_after(reply), policy)
                 continue

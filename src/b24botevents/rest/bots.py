@@ -51,8 +51,29 @@ def _check(code: str, name: str, version: int, event_mode: str, webhook_url: str
         raise ValueError("v1 bots only have webhook delivery")
 
 
-def _list_call(version: int) -> tuple[str, dict[str, Any]]:
-    return ("imbot.v2.Bot.list", {}) if version == 2 else ("imbot.bot.list", {})
+def _list_call(version: int, offset: int = 0) -> tuple[str, dict[str, Any]]:
+    if version == 2:
+        return "imbot.v2.Bot.list", ({"offset": offset} if offset else {})
+    return "imbot.bot.list", {}
+
+
+#: Pages of ``imbot.v2.Bot.list`` read at most (50 bots a page; an app has at most 100).
+_MAX_PAGES = 10
+
+
+def _look_up(version: int, code: str) -> Generator[tuple[str, dict[str, Any]], Any, int | None]:
+    """The id of the portal's bot with ``code``, through every page of the list."""
+    offset = 0
+    for _ in range(_MAX_PAGES):
+        answer = yield _list_call(version, offset)
+        found = _found(version, answer, code)
+        if found is not None or version == 1 or not isinstance(answer, Mapping):
+            return found
+        bots = answer.get("bots")
+        if answer.get("hasNextPage") is not True or not isinstance(bots, list) or not bots:
+            return None
+        offset += len(bots)
+    return None
 
 
 def _found(version: int, answer: Any, code: str) -> int | None:
@@ -130,7 +151,7 @@ def _steps(
     properties: Mapping[str, Any] | None,
 ) -> _Steps:
     _check(code, name, version, event_mode, webhook_url)
-    existing = _found(version, (yield _list_call(version)), code)
+    existing = yield from _look_up(version, code)
     if existing is not None:
         return BotRegistration(existing, code, created=False)
     method, params = _register_call(
@@ -142,7 +163,7 @@ def _steps(
         if exc.code not in _TAKEN:
             raise
         # Registered meanwhile (a concurrent install handler): hand that one back.
-        existing = _found(version, (yield _list_call(version)), code)
+        existing = yield from _look_up(version, code)
         if existing is None:
             raise
         return BotRegistration(existing, code, created=False)

@@ -171,15 +171,26 @@ def test_the_approved_portal_then_gets_its_events_answered(bench: Bench, how: st
     assert (sent.text, sent.member_id) == ("still here", bench.portal.member_id)
 
 
-def test_a_genuine_update_with_a_new_token_is_approved(bench: Bench, how: str) -> None:
+def test_a_new_token_needs_then_even_when_bitrix24_vouches(bench: Bench, how: str) -> None:
+    """A live token proves whose portal it is, not who sent the event: every user who
+    opens the app holds one. So a new application_token for an installed portal is
+    refused on the check's word alone, and approved when then= says so."""
     setup = Setup(bench, how)
     assert setup.install(bench.portal).status == 200
     rotated = bench.portal.with_application_token()
-    assert setup.post(app_update_body(portal=rotated)).status == 200
+    assert setup.post(app_update_body(portal=rotated)).status == 403
     record = setup.store.get(bench.portal.member_id)
     assert record is not None
-    assert record.application_token == rotated.application_token
-    assert len(setup.app_info_calls()) == 2
+    assert record.application_token == bench.portal.application_token
+    approving = Then(answer=True)
+    setup = Setup(bench, how, then=approving)
+    setup.store.save(record, expected=None)  # the same portal, in the new setup's store
+    assert setup.post(app_update_body(portal=rotated)).status == 200
+    [asked] = approving.asked
+    assert asked.reason is InstallReason.NEW_TOKEN
+    stored = setup.store.get(bench.portal.member_id)
+    assert stored is not None
+    assert stored.application_token == rotated.application_token
 
 
 def test_then_is_asked_after_the_portal_vouched_and_its_answer_decides(

@@ -20,7 +20,7 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = ["deadline_transport", "within"]
+__all__ = ["bound", "deadline_transport", "environment_mounts", "within"]
 
 _DEADLINE: ContextVar[float | None] = ContextVar("b24botevents_rest_deadline", default=None)
 
@@ -35,12 +35,14 @@ def within(seconds: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
-def _left(timeout: float | None) -> float | None:
+def _left(timeout: float | None, *, connecting: bool = False) -> float | None:
     deadline = _DEADLINE.get()
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()
     if left <= 0:
+        if connecting:  # nothing was sent: say so, so that the call may be retried
+            raise httpcore.ConnectTimeout("no time was left to connect")
         raise httpcore.ReadTimeout("the exchange took longer than its timeout in all")
     return left if timeout is None else min(timeout, left)
 
@@ -82,7 +84,8 @@ class _Backend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(host, port, _left(timeout), local_address, socket_options)
+        left = _left(timeout, connecting=True)
+        stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
         return _Stream(stream)
 
     def connect_unix_socket(
@@ -91,22 +94,45 @@ class _Backend(httpcore.NetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        return _Stream(self._inner.connect_unix_socket(path, _left(timeout), socket_options))
+        left = _left(timeout, connecting=True)
+        return _Stream(self._inner.connect_unix_socket(path, left, socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
 
 
-def deadline_transport() -> httpx.HTTPTransport:
-    """httpx's default sync transport, its network operations held to ``within``.
+def bound(transport: httpx.BaseTransport) -> httpx.BaseTransport:
+    """``transport`` with its network operations held to ``within``, when it is httpx's
+    own ``HTTPTransport`` (any other transport, a test's mock, is left as it is).
 
     The backend is reached through httpx's and httpcore's own attributes; a test checks
     they are still there (``tests/security/test_review_header_drip.py``).
     """
-    transport = httpx.HTTPTransport()
+    if not isinstance(transport, httpx.HTTPTransport):
+        return transport
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if backend is None:  # pragma: no cover - a future httpx: fail loudly in the tests
         raise RuntimeError("httpx's transport has no network backend to bound")
-    pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+    if not isinstance(backend, _Backend):
+        pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
     return transport
+
+
+def deadline_transport(proxy: str | None = None) -> httpx.BaseTransport:
+    """httpx's default sync transport (through ``proxy``, if given), held to ``within``."""
+    return bound(httpx.HTTPTransport(proxy=proxy))
+
+
+def environment_mounts() -> dict[str, httpx.BaseTransport | None]:
+    """Transports for the proxies the environment names (``HTTPS_PROXY``, ``NO_PROXY``
+    ...), as httpx would use them without a transport of ours: each held to ``within``.
+    """
+    try:
+        from httpx._utils import get_environment_proxies
+    except ImportError:  # pragma: no cover - a future httpx
+        return {}
+    mounts: dict[str, httpx.BaseTransport | None] = {}
+    for pattern, proxy in get_environment_proxies().items():
+        mounts[pattern] = None if proxy is None else deadline_transport(proxy)
+    return mounts

@@ -32,7 +32,7 @@ from b24botevents.stores._protocols import store_blocking
 
 from . import _logs
 from ._batch import BatchResult, Commands, batch_params, chunks, read_batch
-from ._deadline import deadline_transport
+from ._deadline import bound, deadline_transport, environment_mounts
 from ._driver import is_transport_error, run_async, run_sync
 from ._effects import Flow
 from ._flow import CallFlows, Credentials, check_method, is_idempotent
@@ -126,8 +126,8 @@ class RestClient(ReplyMethods):
         self._lock = threading.Lock()
         self._http: httpx.Client | None = None
         # One AsyncClient per running loop (its connections belong to that loop), kept
-        # with the generator that closes it when the loop shuts down; a loop that is
-        # gone drops out on its own.
+        # with the generator that closes it when the loop shuts down; closed loops are
+        # dropped when the next loop's client is made.
         self._ahttp: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]
         ] = weakref.WeakKeyDictionary()
@@ -153,8 +153,12 @@ class RestClient(ReplyMethods):
         if http is None:
             with self._lock:  # threads racing here must share one pool, not leak several
                 if self._http is None:
+                    given = self._transport
                     self._http = httpx.Client(
-                        transport=self._transport or deadline_transport(),
+                        transport=deadline_transport() if given is None else bound(given),
+                        # httpx reads proxies from the environment only without a
+                        # transport of ours: mount them, held to the deadline too.
+                        mounts=environment_mounts() if given is None else None,
                         timeout=self._timeout(),
                         follow_redirects=False,
                     )
@@ -166,6 +170,11 @@ class RestClient(ReplyMethods):
         current = self._ahttp.get(loop)
         if current is None:
             with self._lock:
+                # A finished loop's entry holds itself alive (its keeper refers to the
+                # loop): drop those here, or a client used from many asyncio.run calls
+                # would keep every closed loop.
+                for old in [each for each in self._ahttp if each.is_closed()]:
+                    del self._ahttp[old]
                 current = self._ahttp.get(loop)
                 fresh = current is None
                 if current is None:

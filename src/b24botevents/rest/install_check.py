@@ -12,9 +12,14 @@ asks the issuer rather than the claimed domain, a server the attacker runs at th
 vouches for nothing (and is never called). No answer, a timeout, an error or any mismatch
 refuses: the check fails closed.
 
+What a vouched-for token proves is whose portal it is, not that Bitrix24 sent the event:
+every user who opens the app holds a live access token. So on its own the check approves
+first installs only; a new token for an installed portal, a domain change or a claim on
+another portal's domain is refused unless ``then=`` (asked only after Bitrix24 has
+vouched) approves it.
+
 ``OnlineInstallCheck(client)`` is the sync hook (the dispatcher runs it in a worker
-thread from ``ahandle``), ``AsyncOnlineInstallCheck(client)`` the async one. ``then=``
-adds a decision of your own, asked only after Bitrix24 has vouched.
+thread from ``ahandle``), ``AsyncOnlineInstallCheck(client)`` the async one.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from b24botevents._redact import shown_text
 from b24botevents.errors import RestError
 from b24botevents.models import Event
 from b24botevents.stores import OAuthTokens
-from b24botevents.verify import InstallRequest
+from b24botevents.verify import InstallReason, InstallRequest
 
 from ._flow import Credentials
 from .config import RetryPolicy
@@ -98,6 +103,20 @@ class _Check:
             return self._refuse(request, "Bitrix24 says the app is not installed there")
         return True
 
+    def _token_proves(self, request: InstallRequest) -> bool:
+        """Without ``then=``, what a vouched-for token is enough for: a first install.
+
+        Replacing an installed portal's token, moving its domain or taking another
+        portal's domain needs more: every user who opens the app holds a live access
+        token of the portal (``BX24.getAuth()``), so a token proves whose portal it is,
+        not that Bitrix24 sent the event. ``then=`` decides those.
+        """
+        if request.reason is InstallReason.FIRST_INSTALL:
+            return True
+        return self._refuse(
+            request, "a live token alone cannot replace a portal's token or domain (then=)"
+        )
+
     def _refuse(self, request: InstallRequest, why: str) -> bool:
         logger.warning(
             "install check: refused %s for portal %s: %s",
@@ -137,7 +156,9 @@ class OnlineInstallCheck(_Check):
             return self._refuse(request, f"app.info failed: {exc.code}")
         if not self._judge(request, result):
             return False
-        return True if self.then is None else self.then(event, request) is True
+        if self.then is None:
+            return self._token_proves(request)
+        return self.then(event, request) is True
 
 
 class AsyncOnlineInstallCheck(_Check):
@@ -166,4 +187,6 @@ class AsyncOnlineInstallCheck(_Check):
             return self._refuse(request, f"app.info failed: {exc.code}")
         if not self._judge(request, result):
             return False
-        return True if self.then is None else (await self.then(event, request)) is True
+        if self.then is None:
+            return self._token_proves(request)
+        return (await self.then(event, request)) is True

@@ -122,7 +122,7 @@ class OAuthTokens:
         if document.get("v") != _DOCUMENT_VERSION:
             raise ValueError("unknown OAuth document version")
         expires = document.get("expires_at")
-        if expires is not None and (type(expires) is not int or not 0 <= expires < 2**40):
+        if expires is not None and (type(expires) is not int or not 0 <= expires < 2**37):
             raise ValueError("expires_at must be Unix seconds")
         scope = document.get("scope", [])
         if type(scope) is not list:
@@ -201,12 +201,15 @@ def tokens_from_auth(auth: object, *, now: datetime | None = None) -> OAuthToken
     expires_at: datetime | None
     stamp = _int(auth.get("expires"))
     lifetime = _int(auth.get("expires_in"))
-    if stamp is not None and 0 < stamp < 2**40:
-        expires_at = datetime.fromtimestamp(stamp, timezone.utc)
-    elif lifetime is not None and lifetime < 10 * 365 * 86400:
-        expires_at = now + timedelta(seconds=lifetime)
-    else:
-        expires_at = now + _DEFAULT_LIFETIME
+    try:
+        if stamp is not None and 0 < stamp < 2**37:  # until year 6325
+            expires_at = datetime.fromtimestamp(stamp, timezone.utc)
+        elif lifetime is not None and lifetime < 10 * 365 * 86400:
+            expires_at = now + timedelta(seconds=lifetime)
+        else:
+            expires_at = now + _DEFAULT_LIFETIME
+    except (OverflowError, ValueError, OSError):
+        return None  # a date no datetime holds: not usable credentials
     scope_text = auth.get("scope")
     scope: tuple[str, ...] = ()
     if type(scope_text) is str:

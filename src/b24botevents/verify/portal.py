@@ -25,7 +25,7 @@ the change would need an approval the hook did not give.
 from __future__ import annotations
 
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from b24botevents.convert.scalars import envelope_time
 from b24botevents.envelope import Envelope
@@ -218,11 +218,15 @@ class PortalVerifier(Verifier):
 
 
 def _sent(envelope: Envelope) -> datetime | None:
-    """When the event says it was sent (``ts``), if it says so readably."""
+    """When the event says it was sent (``ts``), if it says so readably and plausibly:
+    not more than a day ahead of now (a ts near year 9999 would overflow the expiry)."""
     try:
-        return envelope_time(envelope.ts)
+        sent = envelope_time(envelope.ts)
     except ValueError:
         return None
+    if sent is None or sent - datetime.now(timezone.utc) > timedelta(days=1):
+        return None
+    return sent
 
 
 def _stamped(envelope: Envelope) -> bool:

@@ -115,6 +115,9 @@ class RestError(B24Error):
         self.status = status
         self.method = method
         self.may_have_run = may_have_run
+        #: For ``batch``: the ``BatchResult`` of the requests that went through before
+        #: this one failed (``None`` otherwise).
+        self.partial: object = None
         where = f"{method}: " if method else ""
         message = f"{where}{code}"
         if description:

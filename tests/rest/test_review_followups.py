@@ -3,15 +3,19 @@
 * A portal (or a proxy) that answers a send with 200 and no JSON has still taken the
   request: the ``RestError`` says ``may_have_run``, so the caller does not blindly
   send again.
+* A batch whose later request fails says what the earlier ones did (``partial``).
 * ``register_bot`` finds an existing v2 bot on a later page of ``imbot.v2.Bot.list``
   (50 a page), instead of registering it again and reporting ``created=True``.
 """
 
 from __future__ import annotations
 
+import httpx
+import pytest
+
 from b24botevents import Dispatcher, MemoryPortalStore
 from b24botevents.errors import RestError
-from b24botevents.rest import RetryPolicy
+from b24botevents.rest import BatchResult, RetryPolicy
 from b24botevents.rest.bots import register_bot
 from b24botevents.rest.client import RestClient
 from b24botevents.testing import FakeBitrix24, Portal
@@ -73,3 +77,39 @@ def test_register_bot_finds_a_bot_on_a_later_page() -> None:
     assert not found.created
     assert fake.calls_to("imbot.v2.Bot.register") == []
     assert len(fake.calls_to("imbot.v2.Bot.list")) == 2
+
+
+def test_a_batch_failing_in_a_later_request_keeps_what_the_earlier_ones_did() -> None:
+    fake = FakeBitrix24(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    portal = Portal.random()
+    fake.add_portal(portal)
+    store = MemoryPortalStore()
+    install(Dispatcher(portal_store=store), portal)
+    inner = fake.transport()
+    batches: list[int] = []
+
+    def second_batch_refused(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/batch.json"):
+            batches.append(1)
+            if len(batches) == 2:
+                return httpx.Response(403, json={"error": "ACCESS_DENIED"}, request=request)
+        return inner.handle_request(request)
+
+    client = RestClient(
+        portal_store=store,
+        app=fake.oauth_app(),
+        portal_url=fake.base_url,
+        transport=httpx.MockTransport(second_batch_refused),
+        rate=None,
+    )
+    commands = {
+        f"m{n}": ("imbot.message.add", {"BOT_ID": 5, "DIALOG_ID": "chat1", "MESSAGE": f"{n}"})
+        for n in range(60)
+    }
+    with client, pytest.raises(RestError) as caught:
+        client.batch(commands, portal=portal.member_id)
+    assert caught.value.code == "ACCESS_DENIED"
+    partial = caught.value.partial
+    assert isinstance(partial, BatchResult)
+    assert set(partial.results) == {f"m{n}" for n in range(50)}  # the first request's
+    assert len(fake.messages) == 50

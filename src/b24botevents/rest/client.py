@@ -292,13 +292,19 @@ class RestClient(ReplyMethods):
         """Run many calls through ``batch``, 50 per request; results and errors by name.
 
         ``commands`` maps names to ``(method, params)``; a sequence is named by position
-        (``"0"``, ``"1"`` ...). With ``halt`` Bitrix24 stops at the first error.
+        (``"0"``, ``"1"`` ...). With ``halt`` Bitrix24 stops at the first error. If a
+        request fails, its ``RestError`` carries, as ``partial``, the ``BatchResult`` of
+        the requests before it (their calls ran: do not send them again).
         """
         creds = self.credentials_for(portal)
         result = BatchResult()
         for chunk in chunks(commands):
             params, repeatable = batch_params(chunk, halt, _webhook_only(creds))
-            answer = self._run(self._flows.call(creds, "batch", params, repeatable))
+            try:
+                answer = self._run(self._flows.call(creds, "batch", params, repeatable))
+            except RestError as exc:
+                exc.partial = result  # what the earlier requests did: not to be re-sent
+                raise
             result = result.merge(read_batch(answer))
             if halt and result.errors:
                 break
@@ -316,7 +322,11 @@ class RestClient(ReplyMethods):
         result = BatchResult()
         for chunk in chunks(commands):
             params, repeatable = batch_params(chunk, halt, _webhook_only(creds))
-            answer = await self._arun(self._flows.call(creds, "batch", params, repeatable))
+            try:
+                answer = await self._arun(self._flows.call(creds, "batch", params, repeatable))
+            except RestError as exc:
+                exc.partial = result  # see batch
+                raise
             result = result.merge(read_batch(answer))
             if halt and result.errors:
                 break

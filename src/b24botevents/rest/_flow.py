@@ -59,8 +59,8 @@ class Credentials:
     #: An event's domain: the portal is looked up by it when there is no ``member_id``
     #: (the v2 envelope), and must be the record's bound domain when both are given.
     domain: str | None = None
-    #: A REST base URL to call with ``preferred`` alone, no store: the install check,
-    #: which asks a portal that has no record yet. Always one the client derived.
+    #: A REST base URL to call with ``preferred`` alone, no store: the install check's
+    #: call to the OAuth server (``OAuthApp.server_url``), never one from an event.
     endpoint: str | None = None
 
     def __repr__(self) -> str:

@@ -170,3 +170,16 @@ def trusted_record(
     _set(record, "revision", revision)
     _set(record, "credentials", credentials)
     return record
+
+
+def written(record: PortalRecord, revision: int) -> PortalRecord:
+    """``record`` as a store returns it after writing it at ``revision`` (already
+    validated: ``save`` checked it)."""
+    return trusted_record(
+        record.member_id,
+        record.domain,
+        record.application_token,
+        record.installed,
+        revision,
+        record.credentials,
+    )

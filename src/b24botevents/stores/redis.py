@@ -43,7 +43,7 @@ from ._protocols import (
     encode,
 )
 from .credentials import record_document, tokens_from_document
-from .record import PortalRecord, trusted_record
+from .record import PortalRecord, trusted_record, written
 
 __all__ = ["RedisDedupStore", "RedisPortalStore"]
 
@@ -302,14 +302,7 @@ class RedisPortalStore(_RedisStore):
         if reply is None:
             return None
         _log.debug("%s: a portal record was written", type(self).__name__)
-        return trusted_record(
-            record.member_id,
-            record.domain,
-            record.application_token,
-            record.installed,
-            revision,
-            record.credentials,
-        )
+        return written(record, revision)
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:
         check_key(member_id, "member_id")

@@ -32,7 +32,7 @@ from ._protocols import (
     check_record,
 )
 from .credentials import record_document, tokens_from_document
-from .record import PortalRecord, trusted_record
+from .record import PortalRecord, trusted_record, written
 
 __all__ = ["SQLitePortalStore"]
 
@@ -315,14 +315,7 @@ class SQLitePortalStore(_SQLiteStore):
             else:
                 conn.execute(sql["update"], (*values, document, member_id))
         _log.debug("%s: a portal record was written", type(self).__name__)
-        return trusted_record(
-            member_id,
-            record.domain,
-            record.application_token,
-            record.installed,
-            revision,
-            record.credentials,
-        )
+        return written(record, revision)
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:
         check_key(member_id, "member_id")

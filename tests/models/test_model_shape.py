@@ -220,6 +220,7 @@ def test_envelope_fields() -> None:
     assert [field.name for field in attrs.fields(Event)] == [
         "code",
         "handler_id",
+        "event_id",
         "ts",
         "auth",
         "data",

@@ -99,6 +99,10 @@ class Event:
     in the event's ``repr``; it is a ``dict`` whose own ``repr``/``str`` mask the tokens at
     any depth (``json.dumps(event.raw)`` still gives all of it). ``b24botevents.to_dict(event)``
     writes an event back to its wire shape.
+
+    ``ts`` is when the event was sent; for an event fetched with ``imbot.v2.Event.get``
+    (``b24botevents.parse_fetch_response``) it is the item's ``date``, and ``event_id``
+    its ``eventId``.
     """
 
     #: Event code(s) this class models; the converter dispatches on them.
@@ -106,6 +110,9 @@ class Event:
 
     code: str
     handler_id: int | None = None
+    #: The queue's ``eventId`` of an event fetched with ``imbot.v2.Event.get`` (fetch
+    #: mode); None for webhook deliveries.
+    event_id: int | None = None
     ts: datetime | None = None
     auth: Auth | None = attrs.field(default=None, converter=empty_auth_is_none)
     data: object = None

@@ -19,11 +19,11 @@ LAYERS: list[tuple[str, ...]] = [
     ("_version", "errors", "limits", "_redact", "_concurrency", "_slots"),
     ("wire",),
     ("models",),
-    ("convert", "parse"),
+    ("convert", "parse", "fetch"),
     ("envelope", "stores", "verify", "dedup"),
     ("_registration", "router"),
     ("response", "_background"),
-    ("dispatcher", "rest"),  # rest: the REST client sits beside the dispatcher
+    ("dispatcher", "rest", "poller"),  # the REST client and the poller sit beside the dispatcher
     ("",),  # the package's public face (__init__): testing/ and cli/ are built on it
     ("contrib",),
     ("testing",),

@@ -3,9 +3,12 @@
 ``start_redis_server()`` (or the ``running_redis_server()`` context manager) starts
 ``redis-server`` on a free port with persistence off and its working directory in a fresh
 temporary directory, and waits (bounded) until it answers ``PING``; ``RedisServer.stop()``
-stops it and removes the directory. ``dead_redis_url()`` holds a bound but never-listening
-socket, so connecting to its URL is refused at once and no other process can take the port
-meanwhile. Neither needs redis-py.
+stops it and removes the directory. ``extra_args`` are appended to the command line (a
+later option overrides an earlier one: ``("--appendonly", "yes")`` turns persistence on),
+and ``RedisServer.restart()`` stops the process and starts a new one on the same port,
+directory and arguments, so that what it persisted is read back. ``dead_redis_url()`` holds
+a bound but never-listening socket, so connecting to its URL is refused at once and no
+other process can take the port meanwhile. Neither needs redis-py.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ class RedisServer:
     port: int
     process: subprocess.Popen[bytes]
     workdir: tempfile.TemporaryDirectory[str]
+    extra_args: tuple[str, ...] = ()
+    executable: str = "redis-server"
 
     @property
     def url(self) -> str:
@@ -51,6 +56,17 @@ class RedisServer:
         """Stop the server (SIGTERM, then SIGKILL) and remove its directory. Idempotent."""
         _stop(self.process)
         self.workdir.cleanup()
+
+    def stop_process(self) -> None:
+        """Stop the process only (SIGTERM, so it saves what it persists); keep the directory."""
+        _stop(self.process)
+
+    def restart(self) -> None:
+        """Stop the process if it runs, then start it again: same port, directory and arguments."""
+        _stop(self.process)
+        _, self.process = _start(
+            self.executable, Path(self.workdir.name), self.port, self.extra_args
+        )
 
 
 def _free_port() -> int:
@@ -80,7 +96,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _start(
-    executable: str, workdir: Path, wanted_port: int | None
+    executable: str, workdir: Path, wanted_port: int | None, extra_args: tuple[str, ...] = ()
 ) -> tuple[int, subprocess.Popen[bytes]]:
     # A free port is only free when we looked; if redis-server loses the race for it, it
     # exits and we try another (unless the caller asked for that very port).
@@ -97,6 +113,7 @@ def _start(
                     "--save", "",
                     "--appendonly", "no",
                     "--dir", str(workdir),
+                    *extra_args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -116,8 +133,11 @@ def _start(
     )
 
 
-def start_redis_server(port: int | None = None) -> RedisServer:
-    """Start a fresh ``redis-server`` (on ``port``, else a free one); the caller must stop it."""
+def start_redis_server(port: int | None = None, *, extra_args: tuple[str, ...] = ()) -> RedisServer:
+    """Start a fresh ``redis-server`` (on ``port``, else a free one); the caller must stop it.
+
+    ``extra_args`` go after the defaults (persistence off), so they override them.
+    """
     executable = shutil.which("redis-server")
     if executable is None:
         raise RedisServerError(
@@ -126,11 +146,17 @@ def start_redis_server(port: int | None = None) -> RedisServer:
         )
     workdir = tempfile.TemporaryDirectory(prefix="b24botevents-redis-")
     try:
-        port, process = _start(executable, Path(workdir.name), port)
+        port, process = _start(executable, Path(workdir.name), port, tuple(extra_args))
     except BaseException:
         workdir.cleanup()
         raise
-    return RedisServer(port=port, process=process, workdir=workdir)
+    return RedisServer(
+        port=port,
+        process=process,
+        workdir=workdir,
+        extra_args=tuple(extra_args),
+        executable=executable,
+    )
 
 
 @contextmanager

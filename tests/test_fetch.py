@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.spec_examples import example_json as _example
 
 from b24botevents import parse_event, to_dict
 from b24botevents.errors import LimitExceeded, SchemaError
@@ -17,6 +16,7 @@ from b24botevents.fetch import FetchPage, RejectedEvent, parse_fetch_response
 from b24botevents.limits import Limits
 from b24botevents.models import BotV2DeleteEvent, BotV2MessageAddEvent, UnknownEvent
 from b24botevents.wire import encode_form, parse_form
+from spec_examples import example_json as _example
 
 MESSAGE_ADD = _example("ONIMBOTV2MESSAGEADD.json")
 DELETE = _example("ONIMBOTV2DELETE.json")

@@ -71,7 +71,8 @@ class FetchPage:
     @property
     def last_event_id(self) -> int | None:
         """The highest ``eventId`` on the page, or None for an empty page."""
-        ids = [_event_id(item) for item in (*self.events, *self.rejected)]
+        items: list[Event | RejectedEvent] = [*self.events, *self.rejected]
+        ids = [_event_id(item) for item in items]
         return max(ids) if ids else None
 
 

@@ -28,11 +28,19 @@ from .portal import Portal, Timestamp, unix_ts
 from .samples import SAMPLE_CODES, sample_body, versioned_code
 
 if TYPE_CHECKING:
-    from .fake_bitrix24 import FakeBitrix24, FakeBot, RecordedCall, RefreshRecord, SentMessage
+    from .fake_bitrix24 import (
+        EventOffset,
+        FakeBitrix24,
+        FakeBot,
+        RecordedCall,
+        RefreshRecord,
+        SentMessage,
+    )
 
 __all__ = [
     "FORM_CONTENT_TYPE",
     "SAMPLE_CODES",
+    "EventOffset",
     "FakeBitrix24",
     "FakeBot",
     "Portal",
@@ -53,7 +61,8 @@ __all__ = [
 
 # Loaded on first access: projects that never fake the REST side never load it.
 _LAZY = dict.fromkeys(
-    ("FakeBitrix24", "FakeBot", "RecordedCall", "RefreshRecord", "SentMessage"), "fake_bitrix24"
+    ("EventOffset", "FakeBitrix24", "FakeBot", "RecordedCall", "RefreshRecord", "SentMessage"),
+    "fake_bitrix24",
 )
 
 

@@ -24,7 +24,7 @@ from ._fake_context import (
 from ._fake_records import FakeBot
 from ._fake_wire import ApiError
 
-__all__ = ["METHODS"]
+__all__ = ["METHODS", "owned_bot"]
 
 _TYPES = ("bot", "network", "openline", "supervisor", "personal")
 _MAX_BOT_TOKEN = 40
@@ -41,19 +41,29 @@ def _need_token(ctx: Ctx) -> None:
         raise ApiError("BOT_TOKEN_NOT_SPECIFIED", "Bot token is not specified")
 
 
-def _bot(ctx: Ctx) -> FakeBot:
+def owned_bot(ctx: Ctx, *, register: bool = True) -> FakeBot:
+    """The bot ``botId`` names, if the caller may act as it (the controller's checks).
+
+    ``BOT_TOKEN_NOT_SPECIFIED``, ``BOT_ID_REQUIRED``, ``BOT_NOT_FOUND`` and
+    ``BOT_OWNERSHIP_ERROR``, in that order. Over OAuth an unknown bot is registered to
+    the application on first use, unless ``register=False``.
+    """
     _need_token(ctx)
     bot_id = int_param(ctx.params.get("botId"))
     if bot_id is None or bot_id <= 0:
         raise ApiError("BOT_ID_REQUIRED", "Bot ID is required")
     found = ctx.state.bot(ctx.caller.member_id, bot_id)
     if found is None:
-        if ctx.caller.is_webhook:
+        if ctx.caller.is_webhook or not register:
             raise ApiError("BOT_NOT_FOUND", "Bot not found")
         found = ctx.new_bot(bot_id, version=2)
     if not _owned(ctx, found):
         raise ApiError("BOT_OWNERSHIP_ERROR", "Bot is registered by another application")
     return found
+
+
+def _bot(ctx: Ctx) -> FakeBot:
+    return owned_bot(ctx)
 
 
 def _required(ctx: Ctx, name: str) -> Any:

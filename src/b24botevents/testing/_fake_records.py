@@ -34,7 +34,7 @@ class RecordedCall:
     ``status`` is the HTTP status answered (``None`` when the connection was dropped) and
     ``fault`` names an injected fault that hit the request: ``"fail"``, ``"delay"``,
     ``"drop"`` (before processing) or ``"drop_after"``. Sub-calls of a ``batch`` are
-    recorded too, with ``in_batch=True``, before the ``batch`` call itself.
+    recorded too, with ``in_batch=True``, right after the ``batch`` call itself.
     """
 
     method: str

@@ -1,4 +1,5 @@
-"""The state of a ``FakeBitrix24``: portals, tokens, webhooks, bots, messages and records.
+"""The state of a ``FakeBitrix24``: portals, tokens, webhooks, bots, messages, event queues
+and records.
 
 Everything a request can read or change lives in one ``State`` behind one lock, so the
 threads of the served mode see it consistently. Tokens map to who they belong to
@@ -16,6 +17,7 @@ import time
 
 import attrs
 
+from ._fake_events import EventQueues
 from ._fake_faults import FaultQueue
 from ._fake_records import FakeBot, RecordedCall, RefreshRecord, SentMessage, mask_repr
 from .portal import Portal
@@ -74,6 +76,7 @@ class State:
         self.calls: list[RecordedCall] = []
         self.refreshes: list[RefreshRecord] = []
         self.faults = FaultQueue()
+        self.events = EventQueues()  # fetch mode: bot and user event queues
         self.app_id = 1 + secrets.randbelow(900)
         self._next_message = 1
         self._next_bot = 100

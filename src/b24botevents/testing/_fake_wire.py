@@ -38,6 +38,7 @@ STATUS: dict[str, int] = {
     "invalid_client": 401,
     "ACCESS_DENIED": 403,
     "BOT_OWNERSHIP_ERROR": 403,
+    "SCOPE_ERROR": 403,
     "insufficient_scope": 403,
     "ERROR_METHOD_NOT_FOUND": 404,
     "ERROR_BATCH_METHOD_NOT_ALLOWED": 405,

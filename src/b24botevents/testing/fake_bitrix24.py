@@ -7,7 +7,9 @@ knows one OAuth application and the portals added to it (``add_portal``: the ins
 tokens and every bot's, as ``Portal.bot_auth`` derives them), inbound webhooks
 (``add_webhook``) and bots; it answers ``app.info``, ``profile``, ``server.time``,
 ``batch``, the ``imbot`` v1 and v2 methods a bot uses and the ``refresh_token`` grant,
-with Bitrix24's envelopes, error codes and HTTP statuses. It keeps every call (``calls``),
+with Bitrix24's envelopes, error codes and HTTP statuses, and serves fetch-mode event
+pages (``imbot.v2.Event.get``, ``im.v2.Event.*``) from the events a test queues
+(``push_event``, ``push_user_event``). It keeps every call (``calls``),
 every message (``messages``) and every refresh (``refreshes``), and injects faults on
 demand: error answers, expired tokens, slow answers and dropped connections. Tokens and
 secrets never show in a ``repr``.
@@ -22,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ._fake_event_feed import EventFeed
+from ._fake_events import EventOffset
 from ._fake_faults import Fault
 from ._fake_records import FakeBot, RecordedCall, RefreshRecord, SentMessage
 from ._fake_rest import OAUTH_METHOD, RestEngine
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "IN_PROCESS_URL",
     "OAUTH_METHOD",
+    "EventOffset",
     "FakeBitrix24",
     "FakeBot",
     "RecordedCall",
@@ -49,8 +54,13 @@ __all__ = [
 IN_PROCESS_URL = "http://fake.bitrix24.test"
 
 
-class FakeBitrix24:
-    """A fake Bitrix24 (REST + OAuth) for one OAuth application and any number of portals."""
+class FakeBitrix24(EventFeed):
+    """A fake Bitrix24 (REST + OAuth) for one OAuth application and any number of portals.
+
+    The fetch-mode methods (``push_event``, ``push_events``, ``push_user_event``,
+    ``subscribe_user``, ``pending_events``, ``event_offsets``, ``legacy_event_format``)
+    come from ``EventFeed``.
+    """
 
     def __init__(
         self,

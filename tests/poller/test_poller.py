@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 
-from b24botevents import Event, Router
+from b24botevents import Dispatcher, Event, MemoryPortalStore, Router
 from b24botevents.errors import RestError, SchemaError
 from b24botevents.fetch import RejectedEvent
 from b24botevents.models import BotV2MessageAddEvent
 from b24botevents.poller import Poller
+from b24botevents.rest import RestClient
 from b24botevents.rest.limiter import RateLimiter
 from b24botevents.stores.offsets import MemoryOffsetStore
+from b24botevents.testing import FakeBitrix24, Portal, PortalClient
 
 from .support import BOT_ID, BOT_TOKEN, PollRig, poll_rig
 
@@ -389,3 +391,34 @@ def test_apoll_once_and_a_stop_from_another_thread() -> None:
 
         asyncio.run(main())
         assert rig.seen_ids == ids
+
+
+def test_an_oauth_app_polls_with_the_portals_stored_tokens_and_refreshes_them() -> None:
+    fake = FakeBitrix24(client_id="local.poller", client_secret="poller-secret")
+    portal = Portal.random()
+    fake.add_portal(portal)
+    fake.add_bot(portal, BOT_ID, event_mode="fetch")
+    store = MemoryPortalStore()
+    PortalClient(portal).install(Dispatcher(portal_store=store))
+    client = RestClient(
+        portal_store=store,
+        app=fake.oauth_app(),
+        portal_url=fake.base_url,
+        rate=None,
+        transport=fake.transport(),
+    )
+    seen: list[int] = []
+    router = Router()
+    router.on("ONIMBOTV2MESSAGEADD")(lambda event: seen.append(event.event_id))
+    ids = fake.push_events(portal, BOT_ID, "ONIMBOTV2MESSAGEADD", 3)
+    with client:
+        poller = Poller(router, client, bot_id=BOT_ID, portal=portal.member_id, app_limiter=None)
+        poller.poll_once()
+        fake.expire_tokens(portal)
+        more = fake.push_events(portal, BOT_ID, "ONIMBOTV2MESSAGEADD", 2)
+        poller.poll_once()
+    assert seen == [*ids, *more]
+    assert len(fake.refreshes) == 1
+    calls = [call for call in fake.calls_to("imbot.v2.Event.get") if call.status == 200]
+    assert len(calls) == 2
+    assert all(call.auth_kind == "oauth" and call.bot_token is None for call in calls)

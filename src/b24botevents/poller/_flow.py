@@ -128,6 +128,8 @@ class PollFlow:
             if not (yield from self._hold_lease()):
                 return None
             progress: Progress = yield from self._store(self.s.store.load, self.s.key)
+            if progress.offset is not None:
+                self.tally.saved_offset(progress.offset)
             try:
                 page = yield from self._fetch(progress)
             except (RestError, SchemaError) as exc:

@@ -166,3 +166,15 @@ def test_any_ids_come_back_sorted_and_complete(ids: list[int]) -> None:
     page = parse_fetch_response({"events": items, "nextOffset": max(ids, default=0) + 1})
     assert [event.event_id for event in page.events] == sorted(ids)
     assert isinstance(page, FetchPage)
+
+
+def test_the_callers_portal_is_each_events_auth_and_no_item_can_set_it() -> None:
+    forged = {**_item(1), "auth": {"member_id": "someone-else", "access_token": "x"}}
+    page = parse_fetch_response(
+        {"events": [forged], "nextOffset": 2}, auth={"member_id": "the-polled-portal"}
+    )
+    (event,) = page.events
+    assert event.member_id == "the-polled-portal"
+    assert event.auth is not None
+    assert event.auth.access_token is None
+    assert parse_fetch_response({"events": [forged], "nextOffset": 2}).events[0].auth is None

@@ -5,8 +5,9 @@ Fetch mode hands events out by polling. The result has ``events`` (``eventId``, 
 and ``hasMore``; before 2026-03-25 it had ``lastEventId`` instead of ``nextOffset`` (the
 next offset is ``lastEventId + 1``), which is still read. Each item becomes the same typed
 event a webhook gives, through the same converter: ``code`` is ``type``, ``event_id`` is
-``eventId``, ``ts`` is ``date``, ``auth`` is None (a fetched event brings no tokens: the
-poller called with its own). The ``data`` of the same event is equal whichever way it came.
+``eventId``, ``ts`` is ``date``; ``auth`` is None (a fetched event brings no tokens: the
+poller called with its own), or names the portal the caller fetched it from. The
+``data`` of the same event is equal whichever way it came.
 
 One item that does not fit its model does not cost the page: it becomes a
 ``RejectedEvent`` (its id, code and error), and the rest are typed. A page whose shape is
@@ -117,7 +118,9 @@ def _items(result: Mapping[str, Any]) -> list[Any]:
     raise SchemaError("events", f"expected a list of events, got {kind(events)}")
 
 
-def _item(index: int, item: Any, limits: Limits | None) -> Event | RejectedEvent:
+def _item(
+    index: int, item: Any, limits: Limits | None, auth: Mapping[str, str] | None
+) -> Event | RejectedEvent:
     if not isinstance(item, Mapping):
         raise SchemaError(f"events[{index}]", f"expected an event object, got {kind(item)}")
     if "eventId" not in item:
@@ -130,6 +133,8 @@ def _item(index: int, item: Any, limits: Limits | None) -> Event | RejectedEvent
     data = item.get("data")
     if data is not None:
         tree["data"] = data
+    if auth:
+        tree["auth"] = dict(auth)
     try:
         check_tree(tree, limits=limits)
         return event_from_tree(tree)
@@ -139,12 +144,18 @@ def _item(index: int, item: Any, limits: Limits | None) -> Event | RejectedEvent
         )
 
 
-def parse_fetch_response(result: Any, *, limits: Limits | None = None) -> FetchPage:
+def parse_fetch_response(
+    result: Any, *, limits: Limits | None = None, auth: Mapping[str, str] | None = None
+) -> FetchPage:
     """Type an ``imbot.v2.Event.get`` ``result`` (the REST answer's ``result`` value; a
     whole answer with a ``result`` key is accepted too).
 
     Raises ``SchemaError`` when the page itself does not fit; items that do not fit are
     ``FetchPage.rejected``. ``limits`` bound each item as a request body is bounded.
+    ``auth`` is the portal the page was fetched from, given to every event as its
+    ``auth`` (``{"member_id": ...}`` or ``{"domain": ...}``: no tokens), so that
+    ``event.member_id``/``event.domain`` name it and replies find its credentials; the
+    caller vouches for it (it made the call), nothing in the page can set it.
     """
     if isinstance(result, Mapping) and "result" in result and "events" not in result:
         result = result["result"]
@@ -155,7 +166,7 @@ def parse_fetch_response(result: Any, *, limits: Limits | None = None) -> FetchP
     typed: list[Event] = []
     rejected: list[RejectedEvent] = []
     for index, item in enumerate(_items(result)):
-        outcome = _item(index, item, limits)
+        outcome = _item(index, item, limits, auth)
         if isinstance(outcome, RejectedEvent):
             rejected.append(outcome)
         else:

@@ -189,7 +189,13 @@ def test_an_on_error_hook_that_raises_stops_the_poller() -> None:
 def test_failed_calls_are_retried_with_backoff_and_nothing_is_lost(fault: dict[str, Any]) -> None:
     with poll_rig() as rig:
         ids = rig.push(3)
+        poller = rig.poller()
         if "drop" in fault:
+            # A lost connection is retried once the portal has answered (before that it
+            # is a wrong URL: see the next test).
+            poller.poll_once()
+            ids = rig.push(3)
+            rig.seen.clear()
             rig.fake.drop_next(
                 method="imbot.v2.Event.get", before_processing=fault["drop"] == "before"
             )
@@ -197,11 +203,30 @@ def test_failed_calls_are_retried_with_backoff_and_nothing_is_lost(fault: dict[s
             rig.fake.fail_next(
                 fault["status"], error=fault.get("error"), method="imbot.v2.Event.get"
             )
-        poller = rig.poller()
         _stop_after(rig, poller, 3)
         metrics = poller.run(handle_signals=False)
         assert rig.seen_ids == ids
         assert metrics.retries == 1
+
+
+def test_a_portal_that_never_answered_fails_at_once() -> None:
+    with poll_rig() as rig:
+        rig.fake.drop_next(method="imbot.v2.Event.get")
+        with pytest.raises(RestError) as caught:
+            rig.poller().run(handle_signals=False)
+        assert caught.value.code in {"CONNECTION_FAILED", "RESPONSE_LOST"}
+        assert caught.value.status is None
+
+
+def test_fetched_events_name_their_portal_and_can_be_replied_to_over_a_webhook() -> None:
+    with poll_rig() as rig:
+        rig.push(1)
+        rig.poller().poll_once()
+        (event,) = rig.seen
+        assert event.domain == rig.client.webhook.host if rig.client.webhook else False
+        assert event.member_id is None
+        assert rig.client.reply(event, "pong") is not None
+        assert [m.text for m in rig.fake.messages] == ["pong"]
 
 
 @pytest.mark.parametrize("code", ["BOT_NOT_FOUND", "AUTH_ERROR", "SCOPE_ERROR"])
@@ -414,11 +439,41 @@ def test_an_oauth_app_polls_with_the_portals_stored_tokens_and_refreshes_them() 
     with client:
         poller = Poller(router, client, bot_id=BOT_ID, portal=portal.member_id, app_limiter=None)
         poller.poll_once()
+        # A fetched event names the polled portal, so a reply finds the stored tokens.
+        router.on("ONIMBOTV2MESSAGEADD")(lambda event: client.reply(event, "seen"))
         fake.expire_tokens(portal)
         more = fake.push_events(portal, BOT_ID, "ONIMBOTV2MESSAGEADD", 2)
         poller.poll_once()
     assert seen == [*ids, *more]
+    assert [m.text for m in fake.messages] == ["seen", "seen"]
     assert len(fake.refreshes) == 1
     calls = [call for call in fake.calls_to("imbot.v2.Event.get") if call.status == 200]
     assert len(calls) == 2
     assert all(call.auth_kind == "oauth" and call.bot_token is None for call in calls)
+
+
+def test_a_store_that_never_answers_fails_at_once(tmp_path: Any) -> None:
+    from b24botevents.errors import StoreUnavailable
+    from b24botevents.stores import SQLiteOffsetStore
+
+    broken = SQLiteOffsetStore(str(tmp_path / "missing-dir" / "offsets.db"))
+    with poll_rig(offsets=broken) as rig:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            rig.poller().run(handle_signals=False)
+        with pytest.raises(StoreUnavailable):
+            rig.poller().poll_once()
+        assert time.monotonic() - started < 5
+
+
+def test_a_retry_warning_names_the_error_code(caplog: pytest.LogCaptureFixture) -> None:
+    with poll_rig() as rig:
+        ids = rig.push(1)
+        rig.fake.fail_next(503, error="SERVICE_UNAVAILABLE", method="imbot.v2.Event.get")
+        poller = rig.poller()
+        _stop_after(rig, poller, 1)
+        with caplog.at_level("WARNING", logger="b24botevents.poller"):
+            poller.run(handle_signals=False)
+        assert rig.seen_ids == ids
+        assert "SERVICE_UNAVAILABLE" in caplog.text
+        assert BOT_TOKEN not in caplog.text

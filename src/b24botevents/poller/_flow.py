@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, NamedTuple
 
 from b24botevents._redact import shown_text
@@ -105,6 +105,7 @@ class Settings(NamedTuple):
     app_limiter: RateLimiter | None
     on_error: Callable[..., object] | None
     limits: Limits | None
+    auth: Mapping[str, str]
     clock: Callable[[], float]
     rng: random.Random
 
@@ -134,11 +135,18 @@ class PollFlow:
                 page = yield from self._fetch(progress)
             except (RestError, SchemaError) as exc:
                 if isinstance(exc, RestError) and not is_retried(exc):
-                    raise
+                    raise  # needs a person
+                if isinstance(exc, RestError) and exc.status is None and not self.tally.answered:
+                    raise  # no server has ever answered: a wrong URL, not an outage
                 failures += 1
                 self.tally.add("retries")
                 delay = self._backoff(failures)
-                logger.warning("poller %s: Event.get failed, retrying in %.1fs", self._name, delay)
+                logger.warning(
+                    "poller %s: Event.get failed (%s), retrying in %.1fs",
+                    self._name,
+                    shown_text(exc.code if isinstance(exc, RestError) else f"at {exc.path}"),
+                    delay,
+                )
                 if (yield from self._pause(delay)):
                     return None
                 continue
@@ -179,8 +187,9 @@ class PollFlow:
         if self.s.user_events:
             params["withUserEvents"] = True
         result = yield Fetch(params)
+        self.tally.answered = True
         self.tally.polled()
-        return parse_fetch_response(result, limits=self.s.limits)
+        return parse_fetch_response(result, limits=self.s.limits, auth=self.s.auth)
 
     def _handle_page(self, page: FetchPage, progress: Progress) -> Flow:
         """Handle the page's new events in order; True when it was handled to the end and
@@ -234,12 +243,16 @@ class PollFlow:
         )
 
     def _store(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Flow:
-        """A store call, retried with backoff while the store is unavailable."""
+        """A store call, retried with backoff while the store is unavailable (an outage,
+        a restart); raised at once if the store never answered yet, and after a few tries
+        once stopping."""
         attempt = 0
         while True:
             try:
-                return (yield StoreCall(fn, args, kwargs))
+                answer = yield StoreCall(fn, args, kwargs)
             except StoreUnavailable:
+                if not self.tally.store_answered:
+                    raise
                 attempt += 1
                 self.tally.add("store_errors")
                 delay = self._backoff(attempt)
@@ -248,9 +261,18 @@ class PollFlow:
                 )
                 if (yield Pause(delay)) and attempt >= 3:
                     raise
+            else:
+                self.tally.store_answered = True
+                return answer
 
     def _save(self, **progress: int) -> Flow:
+        """Save under the lease; False when another poller holds it. A lease that ran out
+        with nobody taking it (the store was down for longer than ``lease_ttl``) is taken
+        again and the save retried, as ``_renew_if_due`` would: what this poller handled
+        is still its to mark, and a refused mark would have it handled twice."""
         saved = yield from self._store(self.s.store.save, self.s.key, self.s.owner, **progress)
+        if not saved and (yield from self._acquire()):
+            saved = yield from self._store(self.s.store.save, self.s.key, self.s.owner, **progress)
         if not saved:
             self._lost()
         return bool(saved)

@@ -23,7 +23,7 @@ class PollerMetrics:
     * ``events_handled``: events whose handlers finished; ``events_failed``: events whose
       handler raised (or that did not fit their model) and that ``on_error`` dealt with;
       ``events_skipped``: events seen again that were already handled (after a restart);
-    * ``pages``: pages handled to the end; ``requests``: ``Event.get`` calls made;
+    * ``pages``: pages handled to the end; ``requests``: ``Event.get`` calls answered;
       ``retries``: calls that failed and were retried after a backoff (429, 5xx, lost
       connections); ``store_errors``: offset-store calls that failed and were retried;
     * ``lease_waits``: times the bot's lease was held by another poller; ``leases_lost``:
@@ -71,6 +71,11 @@ class Tally:
         self._last_event_id: int | None = None
         self._lag: float | None = None
         self._last_poll_at: datetime | None = None
+        #: Whether the offset store, and ``Event.get``, ever answered this poller: one
+        #: that fails from the very first call is misconfigured (a wrong path or URL),
+        #: and retrying would only hide it; later failures are outages, waited out.
+        self.store_answered = False
+        self.answered = False
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:

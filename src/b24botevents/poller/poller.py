@@ -144,6 +144,7 @@ class Poller:
             app_limiter=app_limiter,
             on_error=on_error,
             limits=limits,
+            auth={"member_id": portal} if portal is not None else {"domain": where},
             clock=clock or time.monotonic,
             rng=rng or random.Random(),  # noqa: S311 (backoff jitter, not a secret)
         )

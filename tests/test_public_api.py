@@ -37,8 +37,9 @@ def test_every_exported_name_resolves() -> None:
         assert getattr(b24botevents, name) is not None, name
 
 
-def test_the_face_is_about_50_names() -> None:
-    assert 40 <= len(b24botevents.__all__) <= 58
+def test_the_face_stays_about_60_names() -> None:
+    # Each event class is top-level (the five im.v2 user events brought it near 60).
+    assert 40 <= len(b24botevents.__all__) <= 68
     assert len(set(b24botevents.__all__)) == len(b24botevents.__all__)
 
 

@@ -138,6 +138,21 @@ if TYPE_CHECKING:
     from .models import (
         UnknownEvent as UnknownEvent,
     )
+    from .models import (
+        UserJoinChatEvent as UserJoinChatEvent,
+    )
+    from .models import (
+        UserMessageAddEvent as UserMessageAddEvent,
+    )
+    from .models import (
+        UserMessageDeleteEvent as UserMessageDeleteEvent,
+    )
+    from .models import (
+        UserMessageUpdateEvent as UserMessageUpdateEvent,
+    )
+    from .models import (
+        UserReactionChangeEvent as UserReactionChangeEvent,
+    )
     from .parse import (
         parse_event as parse_event,
     )
@@ -253,6 +268,11 @@ __all__ = [
     "StoreUnavailable",
     "UnknownEvent",
     "UnsupportedContentType",
+    "UserJoinChatEvent",
+    "UserMessageAddEvent",
+    "UserMessageDeleteEvent",
+    "UserMessageUpdateEvent",
+    "UserReactionChangeEvent",
     "VerificationFailed",
     "__version__",
     "parse_event",
@@ -319,6 +339,11 @@ _EXPORTS: dict[str, str] = {
     "StoreUnavailable": "errors",
     "UnknownEvent": "models",
     "UnsupportedContentType": "errors",
+    "UserJoinChatEvent": "models",
+    "UserMessageAddEvent": "models",
+    "UserMessageDeleteEvent": "models",
+    "UserMessageUpdateEvent": "models",
+    "UserReactionChangeEvent": "models",
     "VerificationFailed": "errors",
     "WebhookAuth": "rest",
     "parse_event": "parse",

@@ -28,6 +28,11 @@ from .models import (
     BotV2MessageDeleteEvent,
     BotV2MessageUpdateEvent,
     BotV2ReactionChangeEvent,
+    UserJoinChatEvent,
+    UserMessageAddEvent,
+    UserMessageDeleteEvent,
+    UserMessageUpdateEvent,
+    UserReactionChangeEvent,
 )
 
 AnyHandler = TypeVar("AnyHandler", bound=Callable[[Any], object])
@@ -70,6 +75,21 @@ BotV2ReactionChangeEventHandler = TypeVar(
 )
 BotV2ContextGetEventHandler = TypeVar(
     "BotV2ContextGetEventHandler", bound=Callable[[BotV2ContextGetEvent], object]
+)
+UserMessageAddEventHandler = TypeVar(
+    "UserMessageAddEventHandler", bound=Callable[[UserMessageAddEvent], object]
+)
+UserMessageUpdateEventHandler = TypeVar(
+    "UserMessageUpdateEventHandler", bound=Callable[[UserMessageUpdateEvent], object]
+)
+UserMessageDeleteEventHandler = TypeVar(
+    "UserMessageDeleteEventHandler", bound=Callable[[UserMessageDeleteEvent], object]
+)
+UserReactionChangeEventHandler = TypeVar(
+    "UserReactionChangeEventHandler", bound=Callable[[UserReactionChangeEvent], object]
+)
+UserJoinChatEventHandler = TypeVar(
+    "UserJoinChatEventHandler", bound=Callable[[UserJoinChatEvent], object]
 )
 AppInstallEventHandler = TypeVar(
     "AppInstallEventHandler", bound=Callable[[AppInstallEvent], object]
@@ -164,6 +184,26 @@ class TypedRegistration:
     def on(
         self, code: Literal["ONIMBOTV2CONTEXTGET"], /
     ) -> Callable[[BotV2ContextGetEventHandler], BotV2ContextGetEventHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMV2MESSAGEADD"], /
+    ) -> Callable[[UserMessageAddEventHandler], UserMessageAddEventHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMV2MESSAGEUPDATE"], /
+    ) -> Callable[[UserMessageUpdateEventHandler], UserMessageUpdateEventHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMV2MESSAGEDELETE"], /
+    ) -> Callable[[UserMessageDeleteEventHandler], UserMessageDeleteEventHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMV2REACTIONCHANGE"], /
+    ) -> Callable[[UserReactionChangeEventHandler], UserReactionChangeEventHandler]: ...
+    @overload
+    def on(
+        self, code: Literal["ONIMV2JOINCHAT"], /
+    ) -> Callable[[UserJoinChatEventHandler], UserJoinChatEventHandler]: ...
     @overload
     def on(
         self, code: Literal["ONAPPINSTALL"], /

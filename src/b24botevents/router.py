@@ -41,8 +41,14 @@ from ._registration import (
     AppInstallEventHandler,
     AppUninstallEventHandler,
     AppUpdateEventHandler,
+    BotV2ReactionChangeEventHandler,
     TypedRegistration,
 )
+from ._registration import UserJoinChatEventHandler as _UserJoin
+from ._registration import UserMessageAddEventHandler as _UserMessage
+from ._registration import UserMessageDeleteEventHandler as _UserDelete
+from ._registration import UserMessageUpdateEventHandler as _UserUpdate
+from ._registration import UserReactionChangeEventHandler as _UserReaction
 from ._slots import slot_setters
 from .models import BotCommandAddEvent, BotV2CommandAddEvent, Event
 from .models.base import command_key
@@ -131,11 +137,12 @@ class Router(TypedRegistration):
         return self.on("ONIMBOTDELETE", "ONIMBOTV2DELETE")(fn)
 
     def on_message(self, fn: AnyMessageAddEventHandler) -> AnyMessageAddEventHandler:
-        """Register for ONIMBOTMESSAGEADD and ONIMBOTV2MESSAGEADD.
+        """Register for ONIMBOTMESSAGEADD and ONIMBOTV2MESSAGEADD: messages to the bot.
 
         Both events have ``text``, ``dialog_id``, ``message_id`` (never None),
         ``author_id``, ``chat_id``, ``user_id``, ``bots``, ``bot_ids`` and ``language``, so
-        one handler serves both API versions.
+        one handler serves both API versions. A user's ONIMV2MESSAGEADD (every message
+        in that user's chats) is not included: see ``on_user_message``.
         """
         return self.on("ONIMBOTMESSAGEADD", "ONIMBOTV2MESSAGEADD")(fn)
 
@@ -149,9 +156,8 @@ class Router(TypedRegistration):
         return self.on("ONIMBOTMESSAGEDELETE", "ONIMBOTV2MESSAGEDELETE")(fn)
 
     def on_join_chat(self, fn: AnyJoinChatEventHandler) -> AnyJoinChatEventHandler:
-        """Register for ONIMBOTJOINCHAT and ONIMBOTV2JOINCHAT; read ``dialog_id`` (None
-        only in a v2 join without ``dialogId`` and ``chat``), ``user_id`` (who added the bot)
-        and ``bots``."""
+        """Register for ONIMBOTJOINCHAT and ONIMBOTV2JOINCHAT; read ``dialog_id`` (None only in
+        a v2 join without ``dialogId`` and ``chat``), ``user_id`` (who added it), ``bots``."""
         return self.on("ONIMBOTJOINCHAT", "ONIMBOTV2JOINCHAT")(fn)
 
     @overload
@@ -178,6 +184,34 @@ class Router(TypedRegistration):
                 raise TypeError("on_command(fn) takes no names: use @on_command(*names)")
             return self._register(_COMMAND_CODES)(fn_or_name)
         return self._register(_COMMAND_CODES, _CommandFilter((fn_or_name, *names)))
+
+    def on_reaction(self, fn: BotV2ReactionChangeEventHandler) -> BotV2ReactionChangeEventHandler:
+        """Register for ONIMBOTV2REACTIONCHANGE (v2 only); read ``data.reaction``/``action``."""
+        return self.on("ONIMBOTV2REACTIONCHANGE")(fn)
+
+    # User events (im.v2, fetch mode only) are what a subscribed *user* sees in all their
+    # chats, not messages to a bot: the bot decorators leave them out on purpose (an echo
+    # bot would write into every chat of that user) and client.reply refuses them.
+
+    def on_user_message(self, fn: _UserMessage) -> _UserMessage:
+        """Register for ONIMV2MESSAGEADD: any new message in a subscribed user's chats."""
+        return self.on("ONIMV2MESSAGEADD")(fn)
+
+    def on_user_message_update(self, fn: _UserUpdate) -> _UserUpdate:
+        """Register for ONIMV2MESSAGEUPDATE: a message edited in a subscribed user's chats."""
+        return self.on("ONIMV2MESSAGEUPDATE")(fn)
+
+    def on_user_message_delete(self, fn: _UserDelete) -> _UserDelete:
+        """Register for ONIMV2MESSAGEDELETE: a message deleted in a subscribed user's chats."""
+        return self.on("ONIMV2MESSAGEDELETE")(fn)
+
+    def on_user_reaction(self, fn: _UserReaction) -> _UserReaction:
+        """Register for ONIMV2REACTIONCHANGE: a reaction changed in a subscribed user's chats."""
+        return self.on("ONIMV2REACTIONCHANGE")(fn)
+
+    def on_user_join_chat(self, fn: _UserJoin) -> _UserJoin:
+        """Register for ONIMV2JOINCHAT: someone was added to a subscribed user's chat."""
+        return self.on("ONIMV2JOINCHAT")(fn)
 
     def on_app_install(self, fn: AppInstallEventHandler) -> AppInstallEventHandler:
         """Register for ONAPPINSTALL."""
@@ -239,10 +273,7 @@ class Router(TypedRegistration):
         return [fn for fn, _ in self._entries(code.upper())]
 
     def _entries(self, key: str) -> list[_Entry]:
-        found: list[_Entry] = []
-        for router in self._routers():
-            found.extend(router._handlers.get(key, ()))
-        return found
+        return [entry for router in self._routers() for entry in router._handlers.get(key, ())]
 
     def _plan(self, event: Event) -> tuple[tuple[Handler, ...], bool, _Guarded | None]:
         """The handlers to run, whether they are the code's own (not ``on_unknown``), and,
@@ -306,11 +337,9 @@ class Router(TypedRegistration):
         logger.debug("error in %s for %s dealt with by on_error", _name(fn), shown_text(event.code))
 
     async def adispatch(self, event: Event, *, executor: Executor | None = None) -> DispatchResult:
-        """Run the event's handlers from async code.
-
-        Async handlers are awaited in the loop; sync ones run in ``executor`` (default:
-        ``asyncio.to_thread``'s pool) with the caller's context variables.
-        """
+        """Run the event's handlers from async code: async ones are awaited in the loop,
+        sync ones run in ``executor`` (default: ``asyncio.to_thread``'s pool) with the
+        caller's context variables."""
         handlers, handled, guarded = self._plan(event)
         if guarded is not None:
             handlers, handled = _select(event, guarded)
@@ -342,10 +371,7 @@ def _select(event: Event, guarded: _Guarded) -> tuple[tuple[Handler, ...], bool]
 
 
 class _CommandFilter:
-    """Accepts a command event when one of its commands has one of the names.
-
-    Names are compared as ``command_key`` gives them: no slash, lower case.
-    """
+    """Accepts a command event with a command of one of the names (as ``command_key``)."""
 
     __slots__ = ("names",)
 

@@ -310,9 +310,12 @@ def test_v2_command_join_reaction_and_context_examples() -> None:
     json_event, form_event = both_wires(v2_tree("ONIMBOTV2CONTEXTGET"))
     assert isinstance(json_event, BotV2ContextGetEvent)
     assert isinstance(form_event, BotV2ContextGetEvent)
-    # context is free-form: JSON keeps its types, a form body carries PHP strings.
-    assert json_event.data.context == {"entityId": 164, "entityType": "task", "source": "link"}
-    assert form_event.data.context == {"entityId": "164", "entityType": "task", "source": "link"}
+    # context is free-form: both read as the form body carries it, PHP strings; raw keeps
+    # the JSON types.
+    assert json_event.data.context == {"entityId": "164", "entityType": "task", "source": "link"}
+    assert form_event.data.context == json_event.data.context
+    assert json_event.raw["data"]["context"]["entityId"] == 164
+    assert json_event.data == form_event.data
     assert json_event.data.dialog_id == "1"
     assert json_event.data.chat is not None
     assert (json_event.data.chat.type, json_event.data.chat.owner) == ("private", 456)

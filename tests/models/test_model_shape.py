@@ -30,6 +30,11 @@ from b24botevents import (
     BotV2ReactionChangeEvent,
     Event,
     UnknownEvent,
+    UserJoinChatEvent,
+    UserMessageAddEvent,
+    UserMessageDeleteEvent,
+    UserMessageUpdateEvent,
+    UserReactionChangeEvent,
     models,
     parse_event,
 )
@@ -58,10 +63,15 @@ from b24botevents.models import (
     ChatUser,
     Command,
     CommandCall,
+    Forward,
     JoinChatParams,
     Message,
     MessageParams,
     User,
+    UserJoinChatData,
+    UserMessageData,
+    UserMessageDeleteData,
+    UserReactionChangeData,
 )
 from model_support import events, walk_models
 
@@ -160,6 +170,24 @@ SAMPLES: dict[type[Any], Any] = {
     Message: _MESSAGE,
     MessageParams: _PARAMS,
     User: User(id=1),
+    Forward: Forward(id="1"),
+    UserMessageData: UserMessageData(chat=_CHAT, message=_MESSAGE),
+    UserMessageAddEvent: UserMessageAddEvent(
+        code="ONIMV2MESSAGEADD", data=UserMessageData(chat=_CHAT, message=_MESSAGE)
+    ),
+    UserMessageUpdateEvent: UserMessageUpdateEvent(
+        code="ONIMV2MESSAGEUPDATE", data=UserMessageData(chat=_CHAT, message=_MESSAGE)
+    ),
+    UserMessageDeleteData: UserMessageDeleteData(chat=_CHAT, message_id=1),
+    UserMessageDeleteEvent: UserMessageDeleteEvent(
+        code="ONIMV2MESSAGEDELETE", data=UserMessageDeleteData(chat=_CHAT, message_id=1)
+    ),
+    UserReactionChangeData: UserReactionChangeData(chat=_CHAT, message=_MESSAGE),
+    UserReactionChangeEvent: UserReactionChangeEvent(
+        code="ONIMV2REACTIONCHANGE", data=UserReactionChangeData(chat=_CHAT, message=_MESSAGE)
+    ),
+    UserJoinChatData: UserJoinChatData(),
+    UserJoinChatEvent: UserJoinChatEvent(code="ONIMV2JOINCHAT", data=UserJoinChatData()),
 }
 
 
@@ -319,6 +347,11 @@ def test_event_types_registry() -> None:
         "ONIMBOTV2COMMANDADD": BotV2CommandAddEvent,
         "ONIMBOTV2REACTIONCHANGE": BotV2ReactionChangeEvent,
         "ONIMBOTV2CONTEXTGET": BotV2ContextGetEvent,
+        "ONIMV2MESSAGEADD": UserMessageAddEvent,
+        "ONIMV2MESSAGEUPDATE": UserMessageUpdateEvent,
+        "ONIMV2MESSAGEDELETE": UserMessageDeleteEvent,
+        "ONIMV2REACTIONCHANGE": UserReactionChangeEvent,
+        "ONIMV2JOINCHAT": UserJoinChatEvent,
     }
     for code, cls in EVENT_TYPES.items():
         assert code == code.upper()

@@ -256,8 +256,8 @@ UNKNOWN_BOT_TOKEN = "b07b07b07b07b07b07b07b07b07b07b0"
 def test_unknown_event_repr_masks_tokens_inside_data() -> None:
     body = encode_form(
         {
-            # A code without a model (v2 user events are not modelled): data stays free-form.
-            "event": "ONIMV2MESSAGEADD",
+            # A code without a model: data stays free-form.
+            "event": "ONIMV2FUTUREEVENT",
             "data": {
                 "bot": {
                     "id": 1,

@@ -47,6 +47,11 @@ from b24botevents import (
     Event,
     Response,
     Router,
+    UserJoinChatEvent,
+    UserMessageAddEvent,
+    UserMessageDeleteEvent,
+    UserMessageUpdateEvent,
+    UserReactionChangeEvent,
 )
 from b24botevents.models import (
     Auth,
@@ -440,6 +445,54 @@ async def _async_results() -> None:
     assert_type(result.errors, tuple[Exception, ...])
 
 
+# ---- the user events (im.v2) and on_reaction: one code each, the v2 properties, no bots ----
+
+
+@dp.on_user_message
+def on_user_message(event: UserMessageAddEvent) -> None:
+    assert_type(event.text, str)
+    assert_type(event.dialog_id, str)
+    assert_type(event.message_id, int)
+    assert_type(event.chat_id, int)
+    assert_type(event.author_id, int | None)
+    assert_type(event.user_id, int | None)
+    assert_type(event.language, str | None)
+
+
+@dp.on_user_message_update
+def on_user_update(event: UserMessageUpdateEvent) -> None:
+    assert_type(event.text, str)
+
+
+@dp.on_user_message_delete
+def on_user_delete(event: UserMessageDeleteEvent) -> None:
+    assert_type(event.message_id, int)
+    assert_type(event.text, str | None)
+    assert_type(event.data.message_id, int)
+
+
+@dp.on_user_reaction
+def on_user_reaction(event: UserReactionChangeEvent) -> None:
+    assert_type(event.data.reaction, str | None)
+    assert_type(event.message_id, int)
+
+
+@dp.on_user_join_chat
+def on_user_join(event: UserJoinChatEvent) -> None:
+    assert_type(event.dialog_id, str | None)
+    assert_type(event.data.user, User | None)
+
+
+@dp.on_reaction
+def on_bot_reaction(event: BotV2ReactionChangeEvent) -> None:
+    assert_type(event.bots, tuple[BotRef, ...])
+    assert_type(event.data.action, str | None)
+
+
+user_message_handler: Callable[[UserMessageAddEvent], None] = on_user_message
+assert_type(dp.on("ONIMV2MESSAGEADD")(user_message_handler), Callable[[UserMessageAddEvent], None])
+
+
 # ---- deliberate errors: each ignore must stay needed -----------------------------------
 
 # A v2 handler for the v1 code, and the other way round.
@@ -503,3 +556,16 @@ dp.on_command()  # type: ignore[call-overload]
 dp.on_command("help", 1)  # type: ignore[call-overload]
 dp.on_command(any_command_handler, "help")  # type: ignore[call-overload]
 dp.on("ONIMBOTV2REACTIONCHANGE")(message_v2_handler)  # type: ignore[type-var]
+
+# A user event is no message to a bot: the bot decorators do not take its handler, and the
+# user decorators take nothing else.
+dp.on_message(user_message_handler)  # type: ignore[type-var]
+dp.on_user_message(message_v2_handler)  # type: ignore[type-var]
+dp.on_user_message_update(user_message_handler)  # type: ignore[type-var]
+dp.on_reaction(user_message_handler)  # type: ignore[type-var]
+dp.on("ONIMV2MESSAGEADD")(message_v2_handler)  # type: ignore[type-var]
+
+
+@dp.on_user_join_chat  # type: ignore[type-var]
+def mistyped_user_join(event: BotV2JoinChatEvent) -> None:
+    pass

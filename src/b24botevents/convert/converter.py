@@ -18,7 +18,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from b24botevents.models import AppStatus, Auth, BotCommandData, Event, MessageParams
+from b24botevents.models import AppStatus, Auth, BotCommandData, Chat, Event, MessageParams
 
 from .names import FLAT_AUTH_MODELS, is_model, wire_names
 from .paths import KeyedErrors, key_label
@@ -49,9 +49,16 @@ _STATUS_TYPE: Any = AppStatus | str
 _MAPPING_TYPE: Any = dict[str, Any]
 _IDS_TYPE: Any = tuple[int, ...]
 
-#: Field-specific unstructure hooks, where the wire shape is not the type's usual one.
+
+def _yes_no(flag: bool) -> str:
+    return "Y" if flag else "N"
+
+
+#: Field-specific unstructure hooks, where the wire shape is not the type's usual one
+#: (``textFieldEnabled`` is ``"Y"``/``"N"`` even in fetch mode's JSON).
 _FIELD_UNSTRUCTURE: dict[type, dict[str, Callable[[Any], Any]]] = {
     MessageParams: {"mentioned": unstructure_id_set},
+    Chat: {"text_field_enabled": _yes_no},
 }
 
 #: Collections that must hold something: an ONIMCOMMANDADD without a command is no command.
@@ -133,13 +140,15 @@ def make_converter() -> cattrs.Converter:
         """``X | None``: ``None``, ``""`` and a missing key are all "no value".
 
         v2 sends ``false`` for "string or false" fields and ``"0"``/``false`` for absent
-        dates, so those are "no value" too, except where a boolean is wanted.
+        dates, so those are "no value" too, except where a boolean is wanted. A webhook
+        body writes ``false`` as ``"0"``: for dates and objects (``object | false``) that
+        is "no value" as well, never for text, where ``"0"`` is text.
         """
         inner_args = tuple(arg for arg in get_args(type_) if arg is not type(None))
         inner: Any = inner_args[0] if len(inner_args) == 1 else Union[inner_args]  # noqa: UP007
         structure = converter.get_structure_hook(inner)
         false_is_empty = inner is not bool
-        zero_is_empty = inner is datetime
+        zero_is_empty = inner is datetime or attrs.has(inner)
         # An empty object where a model may be is no model: v1's USER ("may be empty") and
         # the v2 webhook example's "message": {}; PHP drops it from a form body anyway.
         empty_is_none = attrs.has(inner)

@@ -37,11 +37,16 @@ from b24botevents.models import (
     Command,
     CommandCall,
     Event,
+    Forward,
     JoinChatParams,
     Message,
     MessageParams,
     UnknownEvent,
     User,
+    UserJoinChatData,
+    UserMessageData,
+    UserMessageDeleteData,
+    UserReactionChangeData,
 )
 
 
@@ -76,6 +81,7 @@ STYLES: dict[type, Callable[[str], str]] = {
     BotJoinChatData: _upper,
     BotCommandData: _upper,
     Message: _camel,
+    Forward: _camel,
     Chat: _camel,
     User: _camel,
     Command: _camel,
@@ -85,6 +91,10 @@ STYLES: dict[type, Callable[[str], str]] = {
     BotV2CommandData: _camel,
     BotV2ReactionChangeData: _camel,
     BotV2ContextGetData: _camel,
+    UserMessageData: _camel,
+    UserMessageDeleteData: _camel,
+    UserJoinChatData: _camel,
+    UserReactionChangeData: _camel,
 }
 
 #: Wire names the style does not give: v1 names its id-keyed maps in the singular, and the

@@ -2,13 +2,17 @@
 
 The classes are plain attrs value objects with snake_case attributes. They know nothing
 about the wire: which key is ``BOT_ID`` or ``isHidden``, and how ``"Y"`` becomes ``True``,
-is the converter's business (``b24botevents.convert``). Secret fields never show in
-``repr``/``str``.
+is the converter's business (``b24botevents.convert``). The free-form objects the docs
+leave untyped (a message's ``params``, a context) hold text leaves, as a webhook body
+carries them, so fetch and webhook mode give equal models (``_freeform``). Secret fields
+never show in ``repr``/``str``.
 
 * ``base``: ``Event`` (the envelope), ``Auth``, ``AppStatus``, ``UnknownEvent``, and
   ``BotRef`` (a chat-bot event's bot, as ``event.bots`` gives it for either version);
 * ``v1``: the legacy ``imbot`` events and their payload classes;
 * ``entities`` and ``v2``: the ``imbot.v2`` entities and events;
+* ``user_events``: the ``im.v2`` user events (fetch mode only): what a subscribed user
+  sees in all their chats, with the v2 events' properties (``views``) but no bot;
 * ``app``: ONAPPINSTALL, ONAPPUPDATE, ONAPPUNINSTALL.
 
 The events and their cross-version unions are also exported by ``b24botevents``; the
@@ -26,7 +30,18 @@ from .app import (
     AppUpdateEvent,
 )
 from .base import AppStatus, Auth, BotRef, Event, UnknownEvent
-from .entities import Bot, Chat, Command, Message, User
+from .entities import Bot, Chat, Command, Forward, Message, User
+from .user_events import (
+    UserJoinChatData,
+    UserJoinChatEvent,
+    UserMessageAddEvent,
+    UserMessageData,
+    UserMessageDeleteData,
+    UserMessageDeleteEvent,
+    UserMessageUpdateEvent,
+    UserReactionChangeData,
+    UserReactionChangeEvent,
+)
 from .v1 import (
     BotCommandAddEvent,
     BotCommandData,
@@ -111,11 +126,21 @@ __all__ = [
     "Command",
     "CommandCall",
     "Event",
+    "Forward",
     "JoinChatParams",
     "Message",
     "MessageParams",
     "UnknownEvent",
     "User",
+    "UserJoinChatData",
+    "UserJoinChatEvent",
+    "UserMessageAddEvent",
+    "UserMessageData",
+    "UserMessageDeleteData",
+    "UserMessageDeleteEvent",
+    "UserMessageUpdateEvent",
+    "UserReactionChangeData",
+    "UserReactionChangeEvent",
 ]
 
 #: Either delete event; both have ``bot_id`` and ``bot_code``.
@@ -151,6 +176,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         BotV2CommandAddEvent,
         BotV2ReactionChangeEvent,
         BotV2ContextGetEvent,
+        UserMessageAddEvent,
+        UserMessageUpdateEvent,
+        UserMessageDeleteEvent,
+        UserReactionChangeEvent,
+        UserJoinChatEvent,
         AppInstallEvent,
         AppUpdateEvent,
         AppUninstallEvent,

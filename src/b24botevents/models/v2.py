@@ -2,7 +2,8 @@
 
 Each event's ``data`` holds the bot and, for chat events, the chat, the user and the
 language (``BotV2ChatData``). ``V2ChatView``, ``V2InChatView``, ``V2MessageView`` and
-``V2CommandView`` give these events the same properties as their v1 counterparts.
+``V2CommandView`` (over the bot-free ``views``, shared with the im.v2 user events) give
+these events the same properties as their v1 counterparts.
 
 What a reply needs is required where the docs' field tables list it for the event: the
 ``chat`` of messages, deletes, commands and reactions, their ``message`` (``messageId`` for a
@@ -16,12 +17,14 @@ Internal module: import these from ``b24botevents.models`` (or ``b24botevents``)
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import attrs
 
+from ._freeform import form_text_tree
 from .base import BotRef, Event, command_key
 from .entities import Bot, Chat, Command, Message, User
+from .views import ChatView, DeletedMessageView, InChatView, JoinView, MessageView
 
 
 @attrs.frozen(kw_only=True)
@@ -112,24 +115,30 @@ class BotV2ReactionChangeData(BotV2ChatData):
 
 @attrs.frozen(kw_only=True)
 class BotV2ContextGetData(BotV2ChatData):
-    """``data`` of ONIMBOTV2CONTEXTGET; ``dialog_id`` is required, ``context`` is
-    free-form, kept as decoded."""
+    """``data`` of ONIMBOTV2CONTEXTGET; ``dialog_id`` is required.
 
-    dialog_id: str
-    context: dict[str, Any] = attrs.field(factory=dict)
-
-
-class V2ChatView:
-    """Cross-version properties every v2 chat event can answer.
-
-    ``bots`` is the one bot of ``data.bot`` (v2 sends one call per bot) with its own tokens
-    (``data[bot][auth]``: webhook mode only); ``user_id`` is ``user.id`` (who wrote, reacted,
-    opened the dialog or added the bot); ``chat_id`` and ``dialog_id`` are ``chat.id`` and
-    ``chat.dialogId``, None without a ``chat``.
+    ``context`` is "arbitrary JSON" (``bot-context.md``), so it is read as a webhook body
+    carries it, in fetch mode too: text leaves (``{"taskId": 456}`` gives
+    ``{"taskId": "456"}``, ``true`` ``"1"``; ``null`` and empty objects are left out). One
+    handler serves both modes; cast what you need (``int(context["taskId"])``).
+    ``event.raw["data"]["context"]`` keeps it as sent.
     """
 
+    dialog_id: str
+    context: dict[str, Any] = attrs.field(factory=dict, converter=form_text_tree)
+
+
+class _BotData(Protocol):
+    @property
+    def bot(self) -> Bot: ...
+
+
+class V2BotView:
+    """``bots``: the one bot of ``data.bot`` (v2 sends one call per bot) with its own tokens
+    (``data[bot][auth]``: webhook mode only); ``bot_ids``: its id."""
+
     __slots__ = ()
-    data: BotV2ChatData  # declared by each event class
+    data: _BotData  # declared by each event class
 
     @property
     def bots(self) -> tuple[BotRef, ...]:
@@ -140,59 +149,29 @@ class V2ChatView:
     def bot_ids(self) -> tuple[int, ...]:
         return (self.data.bot.id,)
 
-    @property
-    def language(self) -> str | None:
-        return self.data.language
 
-    @property
-    def user_id(self) -> int | None:
-        user = self.data.user
-        return user.id if user is not None else None
+class V2ChatView(V2BotView, ChatView):
+    """Cross-version properties every v2 chat event can answer: ``bots``, ``bot_ids``
+    (``V2BotView``), ``language``, ``user_id``, ``chat_id``, ``dialog_id`` (``ChatView``:
+    ``user.id``, ``chat.id``, ``chat.dialogId``; None without a ``chat``)."""
 
-    @property
-    def chat_id(self) -> int | None:
-        chat = self.data.chat
-        return chat.id if chat is not None else None
-
-    @property
-    def dialog_id(self) -> str | None:
-        chat = self.data.chat
-        return chat.dialog_id if chat is not None else None
+    __slots__ = ()
+    data: BotV2ChatData
 
 
-class V2InChatView(V2ChatView):
+class V2InChatView(V2ChatView, InChatView):
     """For the events whose ``chat`` is required: ``dialog_id`` and ``chat_id`` are set."""
 
     __slots__ = ()
     data: BotV2MessageData | BotV2MessageDeleteData | BotV2CommandData | BotV2ReactionChangeData
 
-    @property
-    def chat_id(self) -> int:
-        return self.data.chat.id
 
-    @property
-    def dialog_id(self) -> str:
-        return self.data.chat.dialog_id
-
-
-class V2MessageView(V2InChatView):
+class V2MessageView(V2InChatView, MessageView):
     """For the v2 events that carry a (required) ``message`` object: its ``text``, ``id``
     and ``authorId`` (for a reaction: of the message reacted to)."""
 
     __slots__ = ()
     data: BotV2MessageData | BotV2CommandData | BotV2ReactionChangeData
-
-    @property
-    def text(self) -> str:
-        return self.data.message.text
-
-    @property
-    def message_id(self) -> int:
-        return self.data.message.id
-
-    @property
-    def author_id(self) -> int | None:
-        return self.data.message.author_id
 
 
 class V2CommandView:
@@ -242,7 +221,7 @@ class BotV2MessageUpdateEvent(_BotV2MessageEvent):
 
 
 @attrs.frozen(kw_only=True)
-class BotV2MessageDeleteEvent(V2InChatView, Event):
+class BotV2MessageDeleteEvent(V2InChatView, DeletedMessageView, Event):
     """ONIMBOTV2MESSAGEDELETE: a message was deleted.
 
     There is no ``message`` object, so ``text`` and ``author_id`` are always None;
@@ -252,21 +231,9 @@ class BotV2MessageDeleteEvent(V2InChatView, Event):
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2MESSAGEDELETE",)
     data: BotV2MessageDeleteData
 
-    @property
-    def text(self) -> str | None:
-        return None
-
-    @property
-    def message_id(self) -> int:
-        return self.data.message_id
-
-    @property
-    def author_id(self) -> int | None:
-        return None
-
 
 @attrs.frozen(kw_only=True)
-class BotV2JoinChatEvent(V2ChatView, Event):
+class BotV2JoinChatEvent(V2ChatView, JoinView, Event):
     """ONIMBOTV2JOINCHAT: the bot was added to a chat; ``user_id`` is who added it.
 
     ``dialog_id`` is ``dialogId``, else ``chat.dialogId``; both are optional here.
@@ -274,13 +241,6 @@ class BotV2JoinChatEvent(V2ChatView, Event):
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTV2JOINCHAT",)
     data: BotV2JoinChatData
-
-    @property
-    def dialog_id(self) -> str | None:
-        if self.data.dialog_id is not None:
-            return self.data.dialog_id
-        chat = self.data.chat
-        return chat.dialog_id if chat is not None else None
 
 
 @attrs.frozen(kw_only=True)

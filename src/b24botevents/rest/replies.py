@@ -15,7 +15,8 @@ a command                   ``imbot.command.answer``     ``imbot.v2.Command.answ
 
 It goes to the event's dialog, from the event's bot (``bot_id=`` picks one when a v1
 event addresses several), with the event's own bot tokens while they are fresh, else
-the portal's stored credentials, else the webhook (``RestClient.credentials_for``).
+the portal's stored credentials, else the webhook (``RestClient.credentials_for``). The
+im.v2 user events (``UserMessageAddEvent``, ...) address no bot: ``ValueError``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import attrs
 
 from b24botevents.models import Auth, Event
+from b24botevents.models.user_events import UserChatData
 from b24botevents.models.v1 import BotCommandData, BotJoinChatData, BotMessageData
 from b24botevents.models.v2 import (
     BotV2ChatData,
@@ -125,6 +127,13 @@ def reply_target(event: Event, bot_id: int | None = None) -> ReplyTarget:
         tokens = event_tokens(chosen.auth, event.ts)
         dialog = data.params.dialog_id
         return ReplyTarget(1, chosen.bot_id, dialog, member_id, domain, tokens)
+    if isinstance(data, UserChatData):
+        # im.v2 user events are what a subscribed user sees in all their chats: no bot was
+        # addressed, and answering each would write into every chat of that user.
+        raise ValueError(
+            f"{event.code} is a user event, not a message to a bot: there is no bot to answer "
+            "as (call imbot.v2.Chat.Message.send with a bot of yours to write anyway)"
+        )
     raise TypeError(f"{event.code} is not a chat event: there is nothing to answer")
 
 

@@ -1,8 +1,10 @@
 """Internal: the ``data`` of the docs' chat-bot examples, signed by a given portal.
 
 v1 payloads follow the private-chat examples (``data[BOT][<id>]`` with the bot's tokens,
-``PARAMS``, ``USER``); v2 payloads the docs' examples in webhook mode. ``samples`` turns
-them into whole request bodies.
+``PARAMS``, ``USER``). v2 payloads (``V2_PAYLOADS``, the ``imbot.v2`` events without their
+``bot``; ``USER_PAYLOADS``, the ``im.v2`` user events) follow the docs' examples, with
+every field ``entities.md`` lists, in fetch mode's native JSON types. ``samples`` turns
+them into whole request bodies (webhook mode) and fetch-format ``data``.
 """
 
 from __future__ import annotations
@@ -184,22 +186,61 @@ V1_PAYLOADS: dict[str, tuple[Callable[[Portal, str], dict[str, Any]], int, int, 
 }
 
 
-# ---- v2 payloads (the docs' examples, in webhook mode) -------------------------------
+# ---- v2 payloads (the docs' examples, every entity field, native JSON types) ---------
 
 V2_BOT_ID = 456
 V2_BOT_CODE = "support_bot"
 
-_V2_CHAT = {
+
+def v2_fetch_bot(bot_id: int, bot_code: str) -> dict[str, Any]:
+    """The full bot object of fetch mode (``imbot.v2.Bot.get``'s extended format)."""
+    return {
+        "id": bot_id,
+        "code": bot_code,
+        "type": "bot",
+        "isHidden": False,
+        "isSupportOpenline": False,
+        "isReactionsEnabled": True,
+        "backgroundId": None,
+        "language": "en",
+        "moduleId": "rest",
+        "eventMode": "fetch",
+        "countMessage": 150,
+        "countCommand": 3,
+        "countChat": 12,
+        "countUser": 45,
+    }
+
+
+#: A group chat as events send it: ``entities.md``'s fields less ``role``/``muteList``
+#: (the im.v2 events' example).
+_V2_CHAT: dict[str, Any] = {
     "id": 5,
     "dialogId": "chat5",
-    "type": "chat",
     "name": "Support Chat",
-    "entityType": "",
+    "type": "chat",
+    "messageType": "C",
     "owner": 1,
-    "avatar": "",
     "color": "#ab7761",
+    "avatar": "",
+    "description": "",
+    "extranet": False,
+    "containsCollaber": False,
+    "entityType": "",
+    "entityId": "",
+    "entityData1": "",
+    "entityData2": "",
+    "entityData3": "",
+    "entityLink": {},
+    "diskFolderId": 42,
+    "permissions": {},
+    "parentChatId": 0,
+    "parentMessageId": 0,
+    "isNew": False,
+    "textFieldEnabled": "Y",
+    "backgroundId": None,
 }
-_V2_USER = {
+_V2_USER: dict[str, Any] = {
     "id": 1,
     "active": True,
     "name": "John Smith",
@@ -217,11 +258,17 @@ _V2_USER = {
     "status": "online",
     "idle": False,
     "lastActivityDate": "2025-01-15T10:29:00+02:00",
+    "mobileLastDate": False,
+    "desktopLastDate": False,
     "absent": False,
     "departments": [1],
     "phones": False,
+    "website": "",
+    "email": "john@example.com",
     "type": "employee",
 }
+#: The user events' user: its online dates are always ``false`` there.
+_IM_USER = {**_V2_USER, "lastActivityDate": False}
 
 
 def _v2_message(message_id: int, author_id: int, text: str, viewed: bool) -> dict[str, Any]:
@@ -239,6 +286,9 @@ def _v2_message(message_id: int, author_id: int, text: str, viewed: bool) -> dic
     }
 
 
+_PRIVATE_CHAT = {**_V2_CHAT, "dialogId": "1", "type": "private", "messageType": "P"}
+
+#: The ``imbot.v2`` events' data without ``bot``: the docs' examples, where they have one.
 V2_PAYLOADS: dict[str, dict[str, Any]] = {
     "ONIMBOTV2MESSAGEADD": {
         "message": _v2_message(789, 1, "Hello bot!", False),
@@ -260,7 +310,7 @@ V2_PAYLOADS: dict[str, dict[str, Any]] = {
     },
     "ONIMBOTV2JOINCHAT": {
         "dialogId": "chat5",
-        "chat": {**_V2_CHAT, "name": "Project Chat"},
+        "chat": {**_V2_CHAT, "name": "Project Chat", "isNew": True},
         "user": _V2_USER,
         "language": "en",
     },
@@ -274,7 +324,7 @@ V2_PAYLOADS: dict[str, dict[str, Any]] = {
     "ONIMBOTV2CONTEXTGET": {
         "dialogId": "1",
         "context": {"entityId": 164, "entityType": "task", "source": "link"},
-        "chat": {**_V2_CHAT, "dialogId": "1", "type": "private", "name": "", "owner": 456},
+        "chat": {**_PRIVATE_CHAT, "name": "", "owner": 456},
         "user": _V2_USER,
         "language": "en",
     },
@@ -284,6 +334,55 @@ V2_PAYLOADS: dict[str, dict[str, Any]] = {
         "message": _v2_message(789, 456, "Hello! How can I help?", True),
         "chat": _V2_CHAT,
         "user": _V2_USER,
+        "language": "en",
+    },
+}
+
+#: The ``im.v2`` user events' data (the docs' ONIMV2MESSAGEADD example and field
+#: tables). The update is of a forwarded message, and the joined user has a phone, so
+#: that ``forward``, ``params`` and ``phones`` appear with values somewhere.
+USER_PAYLOADS: dict[str, dict[str, Any]] = {
+    "ONIMV2MESSAGEADD": {
+        "message": _v2_message(5012, 1, "Hello everyone!", False),
+        "chat": {**_V2_CHAT, "name": "Project Chat"},
+        "user": _IM_USER,
+        "language": "en",
+    },
+    "ONIMV2MESSAGEUPDATE": {
+        "message": {
+            **_v2_message(5012, 1, "Hello everyone! (edited)", True),
+            "forward": {"id": 4870, "userId": 3, "chatId": 7, "date": "2025-01-14T09:00:00+02:00"},
+            "params": {"IS_EDITED": "Y"},
+        },
+        "chat": {**_V2_CHAT, "name": "Project Chat"},
+        "user": _IM_USER,
+        "language": "en",
+    },
+    "ONIMV2MESSAGEDELETE": {
+        "messageId": 5012,
+        "chat": {**_V2_CHAT, "name": "Project Chat"},
+        "user": _IM_USER,
+        "language": "en",
+    },
+    "ONIMV2REACTIONCHANGE": {
+        "reaction": "like",
+        "action": "add",
+        "message": _v2_message(5012, 1, "Hello everyone!", True),
+        "chat": {**_V2_CHAT, "name": "Project Chat"},
+        "user": {**_IM_USER, "id": 3, "name": "Anna Lee", "firstName": "Anna", "lastName": "Lee"},
+        "language": "en",
+    },
+    "ONIMV2JOINCHAT": {
+        "dialogId": "chat5",
+        "chat": {**_V2_CHAT, "name": "Project Chat"},
+        "user": {
+            **_IM_USER,
+            "id": 7,
+            "name": "Klaus Weber",
+            "firstName": "Klaus",
+            "lastName": "Weber",
+            "phones": {"workPhone": "+49 30 1234567"},
+        },
         "language": "en",
     },
 }

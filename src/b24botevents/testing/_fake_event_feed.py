@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from . import samples
-from ._doc_payloads import V2_PAYLOADS
 from ._fake_events import EventOffset
 from ._fake_records import FakeBot
 from ._fake_state import State
@@ -21,37 +20,11 @@ from .portal import Portal
 
 __all__ = ["EventFeed"]
 
+
 #: The bot object of the docs' fetch-format examples (``events.md``, "Example Data").
-_DOC_BOT: dict[str, Any] = {
-    "id": 456,
-    "code": "support_bot",
-    "type": "bot",
-    "isHidden": False,
-    "isSupportOpenline": False,
-    "isReactionsEnabled": True,
-    "backgroundId": None,
-    "language": "en",
-    "moduleId": "rest",
-    "eventMode": "fetch",
-    "countMessage": 150,
-    "countCommand": 3,
-    "countChat": 12,
-    "countUser": 45,
-}
-
-
-def _fallback_data(code: str, bot_id: int, bot_code: str) -> dict[str, Any]:
-    """The docs' example ``data`` of ``code`` for this bot (``{"bot": ...}`` for other codes)."""
-    return {"bot": {**_DOC_BOT, "id": bot_id, "code": bot_code}, **V2_PAYLOADS.get(code, {})}
-
-
 def _sample_data(code: str, bot: FakeBot) -> dict[str, Any]:
-    # ``samples.fetch_sample_data`` (the kit's fetch-format samples) is being added next to
-    # this; until it exists the docs' examples above stand in. Drop the fallback then.
-    build = getattr(samples, "fetch_sample_data", None)
-    if build is None:
-        return _fallback_data(code, bot.bot_id, bot.code)
-    data: dict[str, Any] = build(code, bot_id=bot.bot_id, bot_code=bot.code)
+    """The kit's fetch-format sample of ``code`` for this bot (built once per push)."""
+    data: dict[str, Any] = samples.fetch_sample_data(code, bot_id=bot.bot_id, bot_code=bot.code)
     return data
 
 

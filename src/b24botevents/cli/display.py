@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -43,15 +44,25 @@ from b24botevents.models import (
     BotV2MessageUpdateEvent,
     Event,
     UnknownEvent,
+    UserJoinChatEvent,
+    UserMessageAddEvent,
+    UserMessageDeleteEvent,
+    UserMessageUpdateEvent,
+    UserReactionChangeEvent,
 )
+from b24botevents.rest.config import mask_webhook_url
 
 __all__ = [
     "Printer",
     "clean",
     "describe_event",
+    "describe_polled",
     "event_json",
+    "json_line",
     "json_text",
+    "masked",
     "now",
+    "polled_json",
     "printing_dispatcher",
     "reasons_collected",
     "reasons_printed",
@@ -81,6 +92,41 @@ def json_text(value: Any) -> str:
     """
     text = json.dumps(value, indent=2, ensure_ascii=False)
     return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text)
+
+
+def json_line(value: Any) -> str:
+    """``value`` as JSON on one line (``poll --json``: one object per line), escaped like
+    ``json_text``: no control character, nor a newline, ever goes out raw."""
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(ch if ch.isprintable() else json.dumps(ch)[1:-1] for ch in text)
+
+
+#: A webhook path's secret, whatever characters it holds: ``/rest/<user>/<secret>``
+#: (but for a ``<placeholder>``, as help texts write it).
+_REST_SECRET = re.compile(r"(/rest/[^/\s'\"]*/)(?!<)[^/\s'\"]+")
+#: The password (or whole user info) of a URL: ``redis://:<password>@host``.
+_USER_INFO = re.compile(r"(://)[^@/\s'\"]+@")
+
+
+#: Literal secrets shorter than this are not searched for: ``--bot-token t`` would mask
+#: every "t" (and a secret that short hides nothing anyway).
+_SHORTEST = 4
+
+
+def masked(text: str, hidden: Sequence[str] = ()) -> str:
+    """``text`` with every secret the command line knows of replaced by ``***``.
+
+    ``hidden`` are the literal secrets (a bot token, a webhook URL as given); beyond them
+    every webhook secret (``/rest/<user>/<secret>/``, even one that is not well-formed)
+    and every URL's user info (a Redis password) is masked. A ``hidden`` text of fewer
+    than 4 characters is left alone (it would mask every such word).
+    """
+    text = _USER_INFO.sub(r"\1***@", _REST_SECRET.sub(r"\1***", mask_webhook_url(text)))
+    for secret in sorted(
+        {each for each in hidden if len(each) >= _SHORTEST}, key=len, reverse=True
+    ):
+        text = text.replace(secret, "***")
+    return text
 
 
 def silence_stdout() -> None:
@@ -121,6 +167,14 @@ _MESSAGE_EVENTS = (
 )
 
 
+_USER_MESSAGE_EVENTS = (
+    UserMessageAddEvent,
+    UserMessageUpdateEvent,
+    UserMessageDeleteEvent,
+    UserReactionChangeEvent,
+)
+
+
 def _details(event: Event) -> list[str]:
     if isinstance(event, (BotDeleteEvent, BotV2DeleteEvent)):
         return [f"bot_id={event.bot_id}", f"bot_code={clean(event.bot_code, 40)}"]
@@ -148,6 +202,10 @@ def _details(event: Event) -> list[str]:
     if isinstance(event, (BotJoinChatEvent, BotV2JoinChatEvent)):
         bots = ",".join(str(bot_id) for bot_id in event.bot_ids) or "-"
         return [f"dialog={clean(event.dialog_id or '-', 40)}", f"bots={bots}"]
+    if isinstance(event, _USER_MESSAGE_EVENTS):  # a subscribed user's chats: no bot
+        return [f"dialog={clean(event.dialog_id, 40)}", f"message_id={event.message_id}"]
+    if isinstance(event, UserJoinChatEvent):
+        return [f"dialog={clean(event.dialog_id or '-', 40)}", f"joined={event.user_id}"]
     if isinstance(event, UnknownEvent):
         keys = ", ".join(clean(str(key), 30) for key in list(event.data)[:8])
         return ["(no model)", f"data: {keys or '-'}"]
@@ -170,6 +228,27 @@ def describe_event(event: Event) -> str:
     if event.auth is not None and event.auth.user_id is not None:
         parts.append(f"user_id={event.auth.user_id}")
     return "  ".join(parts)
+
+
+def describe_polled(event: Event) -> str:
+    """``describe_event`` for a fetched event, with its queue id after the model name.
+
+    ``ONIMBOTV2JOINCHAT  BotV2JoinChatEvent  event_id=17  dialog=chat5  bots=456``
+    """
+    head = f"{clean(event.code, 60)}  {type(event).__name__}"
+    return f"{head}  event_id={event.event_id}{describe_event(event)[len(head) :]}"
+
+
+def polled_json(event: Event) -> dict[str, Any]:
+    """What ``poll --json`` prints for a fetched event: its ``event_id``, code, model,
+    ``date`` (ISO 8601, UTC) and ``to_dict(redact=True)``."""
+    return {
+        "event_id": event.event_id,
+        "code": event.code,
+        "type": type(event).__name__,
+        "date": event.ts.isoformat() if event.ts is not None else None,
+        "event": to_dict(event, redact=True),
+    }
 
 
 class Printer:

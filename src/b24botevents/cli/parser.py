@@ -3,23 +3,45 @@
 Owns the option names, their help texts and checks (``argparse`` types), and the exit
 statuses: 0 ok, 1 failure, 2 usage or bad input, 130 interrupted, 141 stdout closed
 (its reader went away: ``b24botevents sample X | head -c1``; 128 + SIGPIPE, what a shell
-reports for a command a closed pipe stopped), without a traceback.
+reports for a command a closed pipe stopped), without a traceback. What argparse prints
+(usage errors, ``--help``) has the command line's secrets masked: the values of
+``poll --webhook``/``--bot-token`` and any webhook URL's secret.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from b24botevents import __version__
+from b24botevents.rest.config import MAX_BOT_TOKEN, WebhookAuth
 
 from .demo import cmd_demo
-from .display import silence_stdout
+from .display import masked, silence_stdout
 from .listen import STDOUT_CLOSED, cmd_listen
 from .parse_sample import cmd_parse, cmd_sample
+from .poll import ENV_BOT_TOKEN, ENV_WEBHOOK, REST_EXTRA, cmd_poll, hidden_arguments
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["build_parser", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every secret of the command line masked in what it prints (usage
+    errors, ``--help``): ``hidden`` (shared with the subcommands' parsers) and any webhook
+    URL's secret (``display.masked``)."""
+
+    def __init__(self, *args: Any, hidden: list[str] | None = None, **kwargs: Any) -> None:
+        self.hidden: list[str] = hidden if hidden is not None else []
+        super().__init__(*args, **kwargs)
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        super()._print_message(masked(message, self.hidden) if message else message, file)
 
 
 def _bounded_int(text: str, what: str, low: int, high: int | None, bounds: str) -> int:
@@ -48,25 +70,81 @@ def _store_spec(text: str) -> str:
     raise argparse.ArgumentTypeError(f"expected sqlite:PATH or memory, got {text!r}")
 
 
+def _limit(text: str) -> int:
+    return _bounded_int(text, "a number of events", 1, 1000, " (1-1000)")
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds (0 or more), got {text!r}")
+    return value
+
+
+def _webhook(text: str) -> str:
+    """An inbound webhook URL; the error never repeats it (it holds the secret)."""
+    try:
+        WebhookAuth(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            "expected an inbound webhook URL, https://<portal>/rest/<user>/<secret>/ "
+            "(not shown here: it holds a secret)"
+        ) from None
+    return text
+
+
+def _bot_token(text: str) -> str:
+    if not 0 < len(text) <= MAX_BOT_TOKEN or not text.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"expected 1-{MAX_BOT_TOKEN} printable characters (not shown here: it is a secret)"
+        )
+    return text
+
+
+def _offset_spec(text: str) -> str:
+    """The shape of an offset store spec (``open_offset_store`` opens it); the error does
+    not repeat it: a Redis URL may hold a password."""
+    scheme, colon, rest = text.partition(":")
+    if (
+        (scheme == "memory" and not rest)
+        or (scheme == "sqlite" and colon and rest)
+        or (scheme in ("redis", "rediss", "unix") and rest.startswith("//"))
+    ):
+        return text
+    raise argparse.ArgumentTypeError(
+        "expected memory:, sqlite:PATH, redis://HOST[:PORT][/DB], rediss://... or unix://PATH"
+    )
+
+
 def _command(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    commands: argparse._SubParsersAction[_Parser],
     name: str,
     run: Callable[[argparse.Namespace], int],
     help: str,
     description: str,
-) -> argparse.ArgumentParser:
+    hidden: list[str],
+) -> _Parser:
     """Add the subcommand ``name``, which ``main`` runs as ``run(args)``."""
-    command = commands.add_parser(name, help=help, description=description)
+    command = commands.add_parser(name, help=help, description=description, hidden=hidden)
     command.set_defaults(run=run)
     return command
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``b24botevents`` command."""
-    parser = argparse.ArgumentParser(
+    return _build()
+
+
+def _build() -> _Parser:
+    hidden: list[str] = []
+    parser = _Parser(
         prog="b24botevents",
         description="Typed, verified Bitrix24 chat-bot events: inspect, generate and receive them.",
         epilog="New here? Run `b24botevents demo`.",
+        hidden=hidden,
     )
     parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -75,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "parse",
         cmd_parse,
+        hidden=hidden,
         help="print a request body as its typed event (JSON, secrets masked)",
         description="Read one request body (form data or JSON) and print the typed event as "
         "JSON with every token masked. A body that does not parse exits with status 2.",
@@ -92,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "sample",
         cmd_sample,
+        hidden=hidden,
         help="print a realistic request body for an event code",
         description="Print the body Bitrix24 would post for CODE, for the published example "
         "portal (or your --token/--member-id/--domain). Unknown codes get a generic body.",
@@ -117,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "listen",
         cmd_listen,
+        hidden=hidden,
         help="receive events locally and print them",
         description="Run a local event handler URL: verify each request like the library's "
         "adapters do (200/400/403/405/413/415) and print every event and every refusal, "
@@ -153,18 +234,77 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "demo",
         cmd_demo,
+        hidden=hidden,
         help="see the library at work: a local receiver and nine real requests",
         description="Start the `listen` receiver in-process on a free port, post sample "
         "events to it over HTTP and show what each produced. Exits 1 if any request did "
         "not get the expected status.",
     )
+    _poll_command(commands, hidden)
     return parser
+
+
+def _poll_command(commands: argparse._SubParsersAction[_Parser], hidden: list[str]) -> None:
+    poll = _command(
+        commands,
+        "poll",
+        cmd_poll,
+        hidden=hidden,
+        help="fetch a bot's events (fetch mode: imbot.v2.Event.get) and print them",
+        description="Poll the queue of a bot registered with eventMode fetch, through an "
+        "inbound webhook, and print one line per event (tokens and the webhook's secret "
+        "masked). Every event printed is acknowledged: it is not served again. Ctrl-C or "
+        "SIGTERM stops after the current event with status 0. Needs the rest extra: "
+        f"{REST_EXTRA}.",
+    )
+    poll.add_argument(
+        "--webhook",
+        metavar="URL",
+        type=_webhook,
+        help="the inbound webhook, https://<portal>/rest/<user>/<secret>/ "
+        f"(default: ${ENV_WEBHOOK}, which `ps` does not show)",
+    )
+    poll.add_argument("--bot-id", metavar="N", type=_positive_int, required=True, help="the bot")
+    poll.add_argument(
+        "--bot-token",
+        metavar="T",
+        type=_bot_token,
+        help=f"the botToken the bot was registered with (default: ${ENV_BOT_TOKEN})",
+    )
+    poll.add_argument(
+        "--offset-store",
+        metavar="SPEC",
+        type=_offset_spec,
+        help="where progress and the bot's lease are kept: memory: (the default, forgotten "
+        "on exit), sqlite:PATH or redis://HOST[:PORT][/DB] (the redis extra)",
+    )
+    poll.add_argument(
+        "--limit", metavar="N", type=_limit, default=100, help="events per call (1-1000; 100)"
+    )
+    poll.add_argument(
+        "--idle-interval",
+        metavar="S",
+        type=_interval,
+        default=5.0,
+        help="seconds between calls while the queue is empty (default 5; the docs say 5-30)",
+    )
+    poll.add_argument(
+        "--user-events",
+        action="store_true",
+        help="also fetch the im.v2 user events (withUserEvents; im.v2.Event.subscribe first)",
+    )
+    poll.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    poll.add_argument(
+        "--max-events", metavar="N", type=_positive_int, help="stop after N events (status 0)"
+    )
+    poll.add_argument("--once", action="store_true", help="fetch and handle one page, then stop")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 failure, 2 usage/bad input,
     130 interrupted, 141 stdout closed)."""
-    parser = build_parser()
+    parser = _build()
+    parser.hidden.extend(hidden_arguments(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors

@@ -113,7 +113,7 @@ def test_every_sample_reads_as_its_typed_event(site: Site) -> None:
     assert page.next_offset == 9
 
 
-def test_the_kits_fetch_samples_are_used_once_they_exist(
+def test_the_kits_fetch_samples_fill_the_events_built_once_per_push(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     asked: list[tuple[str, int, str]] = []
@@ -122,7 +122,7 @@ def test_the_kits_fetch_samples_are_used_once_they_exist(
         asked.append((code, bot_id, bot_code))
         return {"bot": {"id": bot_id, "code": bot_code}, "from": "samples"}
 
-    monkeypatch.setattr(samples, "fetch_sample_data", fetch_sample_data, raising=False)
+    monkeypatch.setattr(samples, "fetch_sample_data", fetch_sample_data)
     fake = FakeBitrix24()
     portal = Portal.random()
     fake.add_portal(portal)

@@ -76,6 +76,7 @@ def test_static_imports_match_the_lazy_table() -> None:
         "WebhookAuth",
         "OnlineInstallCheck",
         "AsyncOnlineInstallCheck",
+        "Poller",
     }
     assert set(b24botevents.__all__) - lazy == {"__version__"}
 

@@ -5,9 +5,10 @@ The public API is what this module exports (``__all__``), plus the named subpack
 ``b24botevents.wire`` (the PHP-exact codecs), ``b24botevents.convert`` (``make_converter``,
 ``event_from_tree``), ``b24botevents.stores``,
 ``b24botevents.verify``, ``b24botevents.rest`` (the REST client and replies: the
-``[rest]`` extra), ``b24botevents.response`` (the canned answers, for adapter
-authors), ``b24botevents.contrib.*`` (one adapter per framework) and
-``b24botevents.testing``. Everything else may change.
+``[rest]`` extra), ``b24botevents.fetch`` (fetch-mode pages), ``b24botevents.poller``
+(the fetch-mode ``Poller``: the ``[rest]`` extra too), ``b24botevents.response`` (the
+canned answers, for adapter authors), ``b24botevents.contrib.*`` (one adapter per
+framework) and ``b24botevents.testing``. Everything else may change.
 
 Names are loaded on first use, so ``import b24botevents`` is cheap and a process pays
 only for what it touches (serverless cold starts pay this on every start).
@@ -59,6 +60,9 @@ if TYPE_CHECKING:
     )
     from .errors import (
         VerificationFailed as VerificationFailed,
+    )
+    from .fetch import (
+        parse_fetch_response as parse_fetch_response,
     )
     from .limits import (
         Limits as Limits,
@@ -155,6 +159,9 @@ if TYPE_CHECKING:
     )
     from .parse import (
         parse_event as parse_event,
+    )
+    from .poller import (
+        Poller as Poller,
     )
     from .response import (
         Response as Response,
@@ -276,11 +283,12 @@ __all__ = [
     "VerificationFailed",
     "__version__",
     "parse_event",
+    "parse_fetch_response",
     "to_dict",
 ]
 
 # Name -> the module that defines it. RedisPortalStore and RedisDedupStore need the
-# optional redis extra, RestClient and the install checks the rest extra (httpx): they
+# optional redis extra, RestClient, the install checks and Poller the rest extra (httpx): they
 # resolve on first access but stay out of __all__, so a star import works without them.
 _EXPORTS: dict[str, str] = {
     "AnyBotDeleteEvent": "models",
@@ -347,6 +355,8 @@ _EXPORTS: dict[str, str] = {
     "VerificationFailed": "errors",
     "WebhookAuth": "rest",
     "parse_event": "parse",
+    "parse_fetch_response": "fetch",
+    "Poller": "poller",
     "to_dict": "convert",
 }
 

@@ -178,3 +178,14 @@ def test_the_callers_portal_is_each_events_auth_and_no_item_can_set_it() -> None
     assert event.auth is not None
     assert event.auth.access_token is None
     assert parse_fetch_response({"events": [forged], "nextOffset": 2}).events[0].auth is None
+
+
+def test_a_page_with_events_but_no_offset_moves_past_them() -> None:
+    page = parse_fetch_response({"events": [_item(4), _item(7)], "hasMore": False})
+    assert page.next_offset == 8
+
+
+def test_a_legacy_last_event_id_too_large_to_acknowledge_is_a_schema_error() -> None:
+    with pytest.raises(SchemaError) as caught:
+        parse_fetch_response({"events": [], "lastEventId": 2**63 - 1})
+    assert caught.value.path == "lastEventId"

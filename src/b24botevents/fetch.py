@@ -50,8 +50,8 @@ class FetchPage:
 
     ``events`` are the typed events, by ``event_id``; ``rejected`` the items that did not
     fit. ``next_offset`` is the ``offset`` to send next once these are handled (None when
-    the result named none: keep the current one); ``has_more`` says whether more events
-    wait (poll again soon).
+    the result named none and brought no events: keep the current one; with events but no
+    offset, the last id + 1); ``has_more`` says whether more events wait (poll again soon).
     """
 
     events: tuple[Event, ...] = ()
@@ -75,6 +75,10 @@ class FetchPage:
         items: list[Event | RejectedEvent] = [*self.events, *self.rejected]
         ids = [_event_id(item) for item in items]
         return max(ids) if ids else None
+
+
+#: The largest offset a store keeps (PHP's and SQLite's integers): 2**63 - 1.
+_MAX_OFFSET = 2**63 - 1
 
 
 def _event_id(item: Event | RejectedEvent) -> int:
@@ -177,7 +181,13 @@ def parse_fetch_response(
         next_offset = _offset(result["nextOffset"], "nextOffset")
     else:  # the form before 2026-03-25: the next offset is lastEventId + 1
         last = _offset(result.get("lastEventId"), "lastEventId")
+        if last is not None and last >= _MAX_OFFSET:
+            raise SchemaError("lastEventId", "is too large to acknowledge")
         next_offset = None if last is None else last + 1
+    ids = [*(_event_id(event) for event in typed), *(item.event_id for item in rejected)]
+    if next_offset is None and ids:
+        # Events but no offset: keeping the old one would serve this page forever.
+        next_offset = max(ids) + 1 if max(ids) < _MAX_OFFSET else None
     return FetchPage(
         events=tuple(typed),
         rejected=tuple(rejected),

@@ -477,3 +477,35 @@ def test_a_retry_warning_names_the_error_code(caplog: pytest.LogCaptureFixture) 
         assert rig.seen_ids == ids
         assert "SERVICE_UNAVAILABLE" in caplog.text
         assert BOT_TOKEN not in caplog.text
+
+
+def test_a_save_whose_answer_was_lost_while_the_lease_lapsed_is_not_a_takeover() -> None:
+    from b24botevents.errors import StoreUnavailable
+
+    clock = [0.0]
+
+    class LosesOneAnswer(MemoryOffsetStore):
+        """Applies one save, then fails as if the answer died with the connection, while
+        the outage outlasts the lease."""
+
+        armed = False
+
+        def save(self, key: str, owner: str, **progress: Any) -> bool:
+            saved = super().save(key, owner, **progress)
+            if self.armed and progress.get("handled") is not None:
+                self.armed = False
+                clock[0] += 100.0  # the outage outlived the lease
+                raise StoreUnavailable("connection lost")
+            return saved
+
+    offsets = LosesOneAnswer(clock=lambda: clock[0])
+    with poll_rig(offsets=offsets) as rig:
+        ids = rig.push(3)
+        poller = rig.poller(offsets=offsets, lease_ttl=3.0, clock=lambda: clock[0])
+        poller.poll_once()  # the store has answered once: later failures are outages
+        more = rig.push(3)
+        offsets.armed = True
+        poller.poll_once()
+        assert rig.seen_ids == [*ids, *more]  # each once
+        assert poller.metrics.leases_lost == 0
+        assert offsets.load(poller.key).offset == more[-1] + 1

@@ -44,6 +44,7 @@ __all__ = [
     "hidden_arguments",
     "secrets_of",
     "shown_store",
+    "store_secrets",
 ]
 
 #: Where ``--webhook`` and ``--bot-token`` are read from when they are not given (an
@@ -83,12 +84,36 @@ def hidden_arguments(argv: Sequence[str]) -> list[str]:
             found.append(value)
         elif index + 1 < len(argv):
             found.append(argv[index + 1])
-    return secrets_of(*found)
+    stores = [
+        arg.partition("=")[2] if "=" in arg else argv[index + 1] if index + 1 < len(argv) else ""
+        for index, arg in enumerate(argv)
+        if len(arg.partition("=")[0]) >= 3 and "--offset-store".startswith(arg.partition("=")[0])
+    ]
+    return [*secrets_of(*found), *(each for spec in stores for each in store_secrets(spec))]
+
+
+def store_secrets(spec: str | None) -> list[str]:
+    """The user info of an offset store URL (``redis://:<password>@host``) and its
+    password alone, found as redis-py finds them (after the scheme, up to the last ``@``
+    of the authority), whatever characters they hold."""
+    if not spec or "://" not in spec:
+        return []
+    authority = spec.split("://", 1)[1].split("/", 1)[0]
+    userinfo, at, _host = authority.rpartition("@")
+    if not at or not userinfo:
+        return []
+    password = userinfo.partition(":")[2]
+    return [each for each in (userinfo, password) if each]
 
 
 def shown_store(spec: str) -> str:
     """An offset store spec as it may be printed: a Redis URL without its password."""
-    return masked(spec)
+    hidden = store_secrets(spec)
+    if hidden:
+        scheme, rest = spec.split("://", 1)
+        rest = rest.replace(hidden[0] + "@", "***@", 1)
+        spec = f"{scheme}://{rest}"
+    return masked(spec, hidden)
 
 
 def _say(text: str, hidden: Sequence[str]) -> None:
@@ -194,7 +219,7 @@ def _credentials(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 def cmd_poll(args: argparse.Namespace) -> int:
     url, token = _credentials(args)
-    hidden = secrets_of(url, token)
+    hidden = [*secrets_of(url, token), *store_secrets(getattr(args, "offset_store", None))]
     try:
         import httpx  # noqa: F401 (only whether it is there)
     except ImportError:

@@ -118,6 +118,9 @@ class PollFlow:
         self.tally = tally
         self.stopping = stopping
         self._renewed_at: float | None = None
+        #: The progress as this poller last loaded or saved it: if the store holds
+        #: anything else after a renewal, another poller had the bot meanwhile.
+        self._expected: Progress | None = None
 
     # ---- the loop ----------------------------------------------------------------------
 
@@ -129,6 +132,7 @@ class PollFlow:
             if not (yield from self._hold_lease()):
                 return None
             progress: Progress = yield from self._store(self.s.store.load, self.s.key)
+            self._expected = progress
             if progress.offset is not None:
                 self.tally.saved_offset(progress.offset)
             try:
@@ -166,6 +170,7 @@ class PollFlow:
             self.tally.add("lease_waits")
             return None
         progress: Progress = yield from self._store(self.s.store.load, self.s.key)
+        self._expected = progress
         page = yield from self._fetch(progress)
         yield from self._handle_page(page, progress)
         return page
@@ -216,6 +221,7 @@ class PollFlow:
                     self.tally.handled(event_id, item.ts)
             if not (yield from self._save(handled=event_id)):
                 return False
+            handled = event_id  # an id listed twice on one page runs once
         if page.next_offset is not None and page.next_offset != progress.offset:
             if not (yield from self._save(offset=page.next_offset)):
                 return False
@@ -271,11 +277,28 @@ class PollFlow:
         again and the save retried, as ``_renew_if_due`` would: what this poller handled
         is still its to mark, and a refused mark would have it handled twice."""
         saved = yield from self._store(self.s.store.save, self.s.key, self.s.owner, **progress)
-        if not saved and (yield from self._acquire()):
+        if not saved and (yield from self._acquire()) and (yield from self._current(progress)):
             saved = yield from self._store(self.s.store.save, self.s.key, self.s.owner, **progress)
         if not saved:
             self._lost()
-        return bool(saved)
+            return False
+        self._expected = _raised(self._expected or Progress(), progress)
+        return True
+
+    def _current(self, pending: Mapping[str, int] | None = None) -> Flow:
+        """After a renewal: True when the stored progress is still this poller's own. A
+        lease that lapsed and was taken back may have been another poller's meanwhile (it
+        handled events and let go); this poller's page is then stale: drop it. ``pending``
+        is a save being retried, which may have gone through before its answer was lost."""
+        stored = yield from self._store(self.s.store.load, self.s.key)
+        expected = self._expected
+        if expected is None or stored == expected:
+            return True
+        if pending is not None and stored == _raised(expected, pending):
+            return True
+        self._expected = None
+        self._lost()
+        return False
 
     def _acquire(self) -> Flow:
         held = yield from self._store(
@@ -307,7 +330,8 @@ class PollFlow:
         renewed = self._renewed_at
         if renewed is not None and self.s.clock() - renewed < self.s.lease_ttl / 3:
             return True
-        return (yield from self._acquire())
+        # One read per renewal (every lease_ttl / 3) tells a lease kept from one retaken.
+        return (yield from self._acquire()) and (yield from self._current())
 
     def _pause(self, seconds: float) -> Flow:
         """Sleep ``seconds``, renewing the lease on the way; True when stopped."""
@@ -324,3 +348,18 @@ class PollFlow:
         """Full-jitter exponential backoff: a random wait up to ``base * 2**n``, capped."""
         ceiling = min(self.s.backoff_max, self.s.backoff_base * 2 ** min(failures - 1, 30))
         return self.s.rng.uniform(0.0, ceiling) if ceiling > 0 else 0.0
+
+
+def _raised(progress: Progress, saved: Mapping[str, int]) -> Progress:
+    """``progress`` after a save of ``saved`` (the store raises, never lowers)."""
+    return Progress(
+        offset=_higher(progress.offset, saved.get("offset")),
+        handled=_higher(progress.handled, saved.get("handled")),
+    )
+
+
+def _higher(stored: int | None, saved: int | None) -> int | None:
+    """What the store holds after raising ``stored`` to ``saved`` (None: unchanged)."""
+    if saved is None:
+        return stored
+    return saved if stored is None else max(stored, saved)

@@ -122,7 +122,11 @@ class Poller:
         self.bot_id = bot_id
         self.portal = portal
         self.offsets: OffsetStore = offsets if offsets is not None else MemoryOffsetStore()
-        where = portal if portal is not None else client.webhook.host if client.webhook else ""
+        where = (
+            portal
+            if portal is not None
+            else _host_key(client.webhook.host if client.webhook else "")
+        )
         self.key = key if key is not None else f"{where}/{bot_id}"
         self.owner = secrets.token_hex(8)
         lease_ttl = _seconds("lease_ttl", lease_ttl, positive=True)
@@ -151,6 +155,7 @@ class Poller:
         self._blocking = store_blocking(self.offsets, "offsets")
         self._tally = Tally()
         self._stop = threading.Event()
+        self._busy = threading.Lock()
         self._astop: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
 
     def __repr__(self) -> str:
@@ -184,9 +189,10 @@ class Poller:
 
     def run(self, *, handle_signals: bool = True) -> PollerMetrics:
         """Poll until ``stop()``; returns the final metrics. With ``handle_signals`` (and
-        in the main thread) SIGTERM and SIGINT call ``stop()`` while it runs."""
-        self._stop.clear()
-        with self._signals(handle_signals):
+        in the main thread) SIGTERM and SIGINT call ``stop()`` while it runs. A ``stop()``
+        made before ``run`` makes it return at once; the request is spent when a run
+        ends, so the poller can run again."""
+        with self._exclusive(), self._signals(handle_signals):
             try:
                 self._drive(self._flow().run())
             finally:
@@ -196,13 +202,26 @@ class Poller:
     def poll_once(self) -> FetchPage | None:
         """Fetch one page and handle it (the lease is kept for the next call, and given up
         when an error propagates). Returns the page, or None when another poller holds the
-        bot's lease."""
-        try:
-            page: FetchPage | None = self._drive(self._flow().once())
-        except BaseException:
-            self._release()  # a caller that gives up must not keep the bot from others
-            raise
+        bot's lease. A ``stop()`` meanwhile leaves the rest of the page for later."""
+        with self._exclusive():
+            try:
+                page: FetchPage | None = self._drive(self._flow().once())
+            except BaseException:
+                self._release()  # a caller that gives up must not keep the bot from others
+                raise
         return page
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One drive at a time: the lease is this poller's, so a second drive of the same
+        poller would hold it too and handle every event twice."""
+        if not self._busy.acquire(blocking=False):
+            raise RuntimeError("this Poller is already running; make one Poller per consumer")
+        try:
+            yield
+        finally:
+            self._stop.clear()
+            self._busy.release()
 
     def close(self) -> None:
         """Give the lease up now (``run`` does it when it ends)."""
@@ -263,32 +282,38 @@ class Poller:
 
     async def arun(self, *, handle_signals: bool = True) -> PollerMetrics:
         """``run`` for async code: async handlers are awaited, sync ones run in threads."""
-        self._stop.clear()
-        loop = asyncio.get_running_loop()
-        stop_event = asyncio.Event()
-        self._astop = (loop, stop_event)
-        installed: list[signal.Signals] = []
-        if handle_signals and threading.current_thread() is threading.main_thread():
-            for sig in _SIGNALS:
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, self.stop)
-                    installed.append(sig)
-        try:
-            await self._adrive(self._flow().run(), stop_event)
-        finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
-            self._astop = None
-            await self._aoffsets(self.offsets.release, self.key, self.owner, quiet=True)
+        with self._exclusive():
+            loop = asyncio.get_running_loop()
+            stop_event = asyncio.Event()
+            if self._stop.is_set():
+                stop_event.set()
+            self._astop = (loop, stop_event)
+            installed: dict[signal.Signals, Any] = {}
+            if handle_signals and threading.current_thread() is threading.main_thread():
+                for sig in _SIGNALS:
+                    previous = signal.getsignal(sig)
+                    with contextlib.suppress(NotImplementedError, RuntimeError):
+                        loop.add_signal_handler(sig, self.stop)
+                        installed[sig] = previous
+            try:
+                await self._adrive(self._flow().run(), stop_event)
+            finally:
+                for sig, previous in installed.items():
+                    loop.remove_signal_handler(sig)
+                    if previous is not None:  # asyncio would leave the default
+                        signal.signal(sig, previous)
+                self._astop = None
+                await self._aoffsets(self.offsets.release, self.key, self.owner, quiet=True)
         return self.metrics
 
     async def apoll_once(self) -> FetchPage | None:
         """``poll_once`` for async code."""
-        try:
-            page: FetchPage | None = await self._adrive(self._flow().once(), asyncio.Event())
-        except BaseException:
-            await self._aoffsets(self.offsets.release, self.key, self.owner, quiet=True)
-            raise
+        with self._exclusive():
+            try:
+                page: FetchPage | None = await self._adrive(self._flow().once(), asyncio.Event())
+            except BaseException:
+                await self._aoffsets(self.offsets.release, self.key, self.owner, quiet=True)
+                raise
         return page
 
     async def _aoffsets(
@@ -336,3 +361,12 @@ class Poller:
             return self._stop.is_set()
         assert isinstance(step, Hook)
         return await call_off_loop(step.fn, step.args, None)
+
+
+def _host_key(host: str) -> str:
+    """A webhook's host as one name: lower case, no trailing dot, no default port (so the
+    same portal written two ways is one consumer, with one lease)."""
+    name = host.lower()
+    if name.endswith(":443"):
+        name = name[:-4]
+    return name.rstrip(".")

@@ -75,7 +75,7 @@ def is_idempotent(method: str) -> bool:
 def decode_answer(reply: HttpReply) -> dict[str, Any] | None:
     try:
         body = json.loads(reply.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack: unreadable
         return None
     return body if isinstance(body, dict) else None
 

@@ -10,6 +10,7 @@ read them the same way for every method. Handlers answer with a result or raise
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -88,9 +89,12 @@ def int_param(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
+        return int(value)
     return None
+
+
+_INTEGER = re.compile(r"\s*-?[0-9]{1,19}\s*")
 
 
 def require_int(params: Mapping[str, Any], name: str, code: str, description: str) -> int:

@@ -20,15 +20,15 @@ Internal module: import these names from ``b24botevents``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
-from .convert import event_from_tree
+from .convert import converter, event_from_tree
 from .convert.scalars import Invalid, kind, structure_int
 from .errors import B24EventError, SchemaError
 from .limits import Limits
-from .models import Event
+from .models import Auth, Event
 from .wire import check_tree
 
 __all__ = ["FetchPage", "RejectedEvent", "parse_fetch_response"]
@@ -122,9 +122,7 @@ def _items(result: Mapping[str, Any]) -> list[Any]:
     raise SchemaError("events", f"expected a list of events, got {kind(events)}")
 
 
-def _item(
-    index: int, item: Any, limits: Limits | None, auth: Mapping[str, str] | None
-) -> Event | RejectedEvent:
+def _event_id_of(index: int, item: Any) -> int:
     if not isinstance(item, Mapping):
         raise SchemaError(f"events[{index}]", f"expected an event object, got {kind(item)}")
     if "eventId" not in item:
@@ -132,20 +130,85 @@ def _item(
     event_id = _offset(item["eventId"], f"events[{index}][eventId]")
     if event_id is None:
         raise SchemaError(f"events[{index}][eventId]", "required field is missing")
+    return event_id
+
+
+def portal_auth(auth: Mapping[str, str] | None) -> tuple[Auth, dict[str, str]] | None:
+    """Internal: the caller's portal as the ``Auth`` every event of its pages shares, and
+    as it is written in each event's ``raw`` (so ``to_dict`` keeps it)."""
+    if not auth:
+        return None
+    written = {str(key): str(value) for key, value in auth.items()}
+    model = converter.structure(written, Auth)
+    return model, written
+
+
+def type_item(
+    event_id: int,
+    item: Mapping[str, Any],
+    limits: Limits | None,
+    portal: tuple[Auth, dict[str, str]] | None,
+) -> Event | RejectedEvent:
+    """Internal: one item of a page (checked by ``read_fetch_result``) to its event.
+
+    The portal's ``Auth`` is the caller's, not the wire's: built once (``portal_auth``)
+    and set on each event after it is built, which also keeps it out of the item's reach.
+    """
     code = item.get("type")
     tree: dict[str, Any] = {"event": code, "event_id": event_id, "ts": item.get("date")}
     data = item.get("data")
     if data is not None:
         tree["data"] = data
-    if auth:
-        tree["auth"] = dict(auth)
     try:
         check_tree(tree, limits=limits)
-        return event_from_tree(tree)
+        event = event_from_tree(tree)
     except B24EventError as error:
         return RejectedEvent(
             event_id=event_id, code=code if isinstance(code, str) else "", error=error
         )
+    if portal is not None:
+        object.__setattr__(event, "auth", portal[0])  # frozen: as event_from_tree sets raw
+        event.raw["auth"] = dict(portal[1])
+    return event
+
+
+class RawPage(NamedTuple):
+    """Internal: a page whose shape is checked, its items not typed yet (``items`` are
+    ``(eventId, item)`` in id order). A poller types each item just before handling it,
+    so a page of 1000 events is never held typed at once (the garbage collector would
+    walk them all on every collection: measured, a quarter of the cost per event)."""
+
+    items: list[tuple[int, Mapping[str, Any]]]
+    next_offset: int | None
+    has_more: bool
+
+
+def read_fetch_result(result: Any) -> RawPage:
+    """Internal: the checks of ``parse_fetch_response`` that concern the page itself."""
+    if isinstance(result, Mapping) and "result" in result and "events" not in result:
+        result = result["result"]
+    if isinstance(result, list) and not result:  # PHP's empty array: no events at all
+        return RawPage([], None, False)
+    if not isinstance(result, Mapping):
+        raise SchemaError("", f"expected the Event.get result object, got {kind(result)}")
+    items = [(_event_id_of(index, item), item) for index, item in enumerate(_items(result))]
+    items.sort(key=_first)
+    if "nextOffset" in result:
+        next_offset = _offset(result["nextOffset"], "nextOffset")
+    else:  # the form before 2026-03-25: the next offset is lastEventId + 1
+        last = _offset(result.get("lastEventId"), "lastEventId")
+        if last is not None and last >= _MAX_OFFSET:
+            raise SchemaError("lastEventId", "is too large to acknowledge")
+        next_offset = None if last is None else last + 1
+    if next_offset is None and items:
+        # Events but no offset: keeping the old one would serve this page forever.
+        highest = items[-1][0]
+        next_offset = highest + 1 if highest < _MAX_OFFSET else None
+    return RawPage(items, next_offset, _has_more(result.get("hasMore")))
+
+
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
 
 
 def parse_fetch_response(
@@ -161,36 +224,19 @@ def parse_fetch_response(
     ``event.member_id``/``event.domain`` name it and replies find its credentials; the
     caller vouches for it (it made the call), nothing in the page can set it.
     """
-    if isinstance(result, Mapping) and "result" in result and "events" not in result:
-        result = result["result"]
-    if isinstance(result, list) and not result:  # PHP's empty array: no events at all
-        return FetchPage()
-    if not isinstance(result, Mapping):
-        raise SchemaError("", f"expected the Event.get result object, got {kind(result)}")
+    raw = read_fetch_result(result)
+    portal = portal_auth(auth)
     typed: list[Event] = []
     rejected: list[RejectedEvent] = []
-    for index, item in enumerate(_items(result)):
-        outcome = _item(index, item, limits, auth)
+    for event_id, item in raw.items:
+        outcome = type_item(event_id, item, limits, portal)
         if isinstance(outcome, RejectedEvent):
             rejected.append(outcome)
         else:
             typed.append(outcome)
-    typed.sort(key=_event_id)
-    rejected.sort(key=_event_id)
-    if "nextOffset" in result:
-        next_offset = _offset(result["nextOffset"], "nextOffset")
-    else:  # the form before 2026-03-25: the next offset is lastEventId + 1
-        last = _offset(result.get("lastEventId"), "lastEventId")
-        if last is not None and last >= _MAX_OFFSET:
-            raise SchemaError("lastEventId", "is too large to acknowledge")
-        next_offset = None if last is None else last + 1
-    ids = [*(_event_id(event) for event in typed), *(item.event_id for item in rejected)]
-    if next_offset is None and ids:
-        # Events but no offset: keeping the old one would serve this page forever.
-        next_offset = max(ids) + 1 if max(ids) < _MAX_OFFSET else None
     return FetchPage(
         events=tuple(typed),
         rejected=tuple(rejected),
-        next_offset=next_offset,
-        has_more=_has_more(result.get("hasMore")),
+        next_offset=raw.next_offset,
+        has_more=raw.has_more,
     )

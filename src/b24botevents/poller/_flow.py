@@ -26,7 +26,14 @@ from typing import Any, NamedTuple
 
 from b24botevents._redact import shown_text
 from b24botevents.errors import RestError, SchemaError, StoreUnavailable
-from b24botevents.fetch import FetchPage, RejectedEvent, parse_fetch_response
+from b24botevents.fetch import (
+    FetchPage,
+    RawPage,
+    RejectedEvent,
+    portal_auth,
+    read_fetch_result,
+    type_item,
+)
 from b24botevents.limits import Limits
 from b24botevents.models import Event
 from b24botevents.rest.limiter import RateLimiter
@@ -121,6 +128,7 @@ class PollFlow:
         #: The progress as this poller last loaded or saved it: if the store holds
         #: anything else after a renewal, another poller had the bot meanwhile.
         self._expected: Progress | None = None
+        self._portal = portal_auth(settings.auth)
 
     # ---- the loop ----------------------------------------------------------------------
 
@@ -172,8 +180,14 @@ class PollFlow:
         progress: Progress = yield from self._store(self.s.store.load, self.s.key)
         self._expected = progress
         page = yield from self._fetch(progress)
-        yield from self._handle_page(page, progress)
-        return page
+        seen: list[Event | RejectedEvent] = []
+        yield from self._handle_page(page, progress, seen)
+        return FetchPage(
+            events=tuple(item for item in seen if isinstance(item, Event)),
+            rejected=tuple(item for item in seen if isinstance(item, RejectedEvent)),
+            next_offset=page.next_offset,
+            has_more=page.has_more,
+        )
 
     # ---- steps -------------------------------------------------------------------------
 
@@ -194,15 +208,15 @@ class PollFlow:
         result = yield Fetch(params)
         self.tally.answered = True
         self.tally.polled()
-        return parse_fetch_response(result, limits=self.s.limits, auth=self.s.auth)
+        return read_fetch_result(result)
 
-    def _handle_page(self, page: FetchPage, progress: Progress) -> Flow:
+    def _handle_page(
+        self, page: RawPage, progress: Progress, seen: list[Event | RejectedEvent] | None = None
+    ) -> Flow:
         """Handle the page's new events in order; True when it was handled to the end and
         its offset saved, False when abandoned (stop, lost lease)."""
         handled = progress.handled
-        for item in page.items:
-            event_id = item.event_id
-            assert event_id is not None
+        for event_id, raw in page.items:
             if handled is not None and event_id <= handled:
                 self.tally.add("events_skipped")
                 continue
@@ -210,6 +224,10 @@ class PollFlow:
                 return False
             if not (yield from self._renew_if_due()):
                 return False
+            # Typed now, not with the page: see ``RawPage``.
+            item = type_item(event_id, raw, self.s.limits, self._portal)
+            if seen is not None:
+                seen.append(item)
             if isinstance(item, RejectedEvent):
                 yield from self._failed(item, item.error)
             else:

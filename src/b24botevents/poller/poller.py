@@ -201,8 +201,9 @@ class Poller:
 
     def poll_once(self) -> FetchPage | None:
         """Fetch one page and handle it (the lease is kept for the next call, and given up
-        when an error propagates). Returns the page, or None when another poller holds the
-        bot's lease. A ``stop()`` meanwhile leaves the rest of the page for later."""
+        when an error propagates). Returns the page as handled (events skipped as already
+        handled are left out of it), or None when another poller holds the bot's lease. A
+        ``stop()`` meanwhile leaves the rest of the page for later."""
         with self._exclusive():
             try:
                 page: FetchPage | None = self._drive(self._flow().once())

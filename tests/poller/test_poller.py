@@ -509,3 +509,24 @@ def test_a_save_whose_answer_was_lost_while_the_lease_lapsed_is_not_a_takeover()
         assert rig.seen_ids == [*ids, *more]  # each once
         assert poller.metrics.leases_lost == 0
         assert offsets.load(poller.key).offset == more[-1] + 1
+
+
+def test_a_webhook_written_with_its_default_port_keys_as_one_name_and_still_replies() -> None:
+    from b24botevents.rest import WebhookAuth
+
+    with poll_rig() as rig:
+        assert rig.client.webhook is not None
+        url = rig.client.webhook.url.replace(rig.fake.base_url, rig.fake.base_url + ":443", 1)
+        client = RestClient(
+            webhook=WebhookAuth(url, bot_token=BOT_TOKEN),
+            rate=None,
+            transport=rig.fake.transport(),
+        )
+        with client:
+            rig.push(1)
+            poller = rig.poller(client=client)
+            assert poller.key == rig.poller().key  # one consumer, one lease
+            poller.poll_once()
+            (event,) = rig.seen
+            client.reply(event, "pong")
+        assert [m.text for m in rig.fake.messages] == ["pong"]

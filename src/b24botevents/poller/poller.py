@@ -148,7 +148,11 @@ class Poller:
             app_limiter=app_limiter,
             on_error=on_error,
             limits=limits,
-            auth={"member_id": portal} if portal is not None else {"domain": where},
+            # The webhook's host as the client compares it (replies fall back to the
+            # webhook for its own host only), not the normalised key.
+            auth={"member_id": portal}
+            if portal is not None
+            else {"domain": client.webhook.host if client.webhook else where},
             clock=clock or time.monotonic,
             rng=rng or random.Random(),  # noqa: S311 (backoff jitter, not a secret)
         )

@@ -22,29 +22,18 @@ import attrs
 import pytest
 
 from b24botevents.poller import Poller, PollerMetrics
+from doc_blocks import runnable_and_sketches
 
 ROOT = Path(__file__).resolve().parents[2]
+
 DOC = ROOT / "docs" / "fetch-mode.md"
-NOT_RUN = "<!-- not run -->"
-_FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def _text() -> str:
     return DOC.read_text(encoding="utf-8")
 
 
-def python_blocks() -> list[tuple[int, bool, str]]:
-    text = _text()
-    found = []
-    for match in _FENCE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-        found.append((line, before.strip() != NOT_RUN, match.group(1)))
-    return found
-
-
-RUNNABLE = [block for block in python_blocks() if block[1]]
-SKETCHES = [block for block in python_blocks() if not block[1]]
+RUNNABLE, SKETCHES = runnable_and_sketches(DOC)
 
 
 @contextlib.contextmanager

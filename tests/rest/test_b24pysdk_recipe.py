@@ -17,7 +17,6 @@ anything is sent; an uninstalled portal is not handed over.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,30 +50,17 @@ from b24botevents.testing import (
     app_install_body,
     app_uninstall_body,
 )
+from doc_blocks import runnable_and_sketches
 from testing.tls_support import Certificate, client_context, make_certificate, server_context
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "b24pysdk.md"
-NOT_RUN = "<!-- not run -->"
-_FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 CLIENT_ID = "local.app.sdk"
 CLIENT_SECRET = "sdk-client-SECRET-5d1e"
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01)
 
 
-def python_blocks() -> list[tuple[int, bool, str]]:
-    """``(line, runs, source)`` for every python block of the page, in order."""
-    text = DOC.read_text(encoding="utf-8")
-    blocks = []
-    for match in _FENCE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-        blocks.append((line, before.strip() != NOT_RUN, match.group(1)))
-    return blocks
-
-
-RUNNABLE = [block for block in python_blocks() if block[1]]
-SKETCHES = [block for block in python_blocks() if not block[1]]
+RUNNABLE, SKETCHES = runnable_and_sketches(DOC)
 #: The blocks that define the recipe (``with_portal``) and nothing that calls the portal.
 RECIPE = [block for block in RUNNABLE if "def with_portal(" in block[2]]
 

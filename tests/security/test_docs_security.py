@@ -39,11 +39,10 @@ from b24botevents.response import (
     payload_too_large,
 )
 from b24botevents.router import DispatchResult
+from doc_blocks import runnable_and_sketches
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
-NOT_RUN = "<!-- not run -->"
 
-_FENCE = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 _ROW = re.compile(r"^\| (\d{3}) \| (.*?) \|", re.MULTILINE)
 
 
@@ -51,23 +50,11 @@ def _text() -> str:
     return DOC.read_text(encoding="utf-8")
 
 
-def python_blocks() -> list[tuple[int, bool, str]]:
-    """``(line, runs, source)`` for every python block of the page."""
-    text = _text()
-    blocks = []
-    for match in _FENCE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-        blocks.append((line, before.strip() != NOT_RUN, match.group(1)))
-    return blocks
-
-
 def _ids(blocks: list[tuple[int, bool, str]]) -> list[str]:
     return [f"line{line}" for line, _, _ in blocks]
 
 
-RUNNABLE = [block for block in python_blocks() if block[1]]
-SKETCHES = [block for block in python_blocks() if not block[1]]
+RUNNABLE, SKETCHES = runnable_and_sketches(DOC)
 
 
 def test_the_page_has_runnable_examples_and_sketches() -> None:

@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -28,66 +27,34 @@ from b24botevents.stores import (
     RedisDedupStore,
     SQLiteDedupStore,
 )
+from stores.backends import BACKENDS, Backend, FakeClock, make_backend
 
-BACKENDS = ["memory", "sqlite", "redis"]
-
-
-class FakeClock:
-    """A clock that moves only when told to; starts far from zero like ``time.time``."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@dataclass
-class DedupBackend:
-    """Builds fresh, empty stores of one backend; ``wait`` lets their time pass."""
-
-    name: str
-    factory: Callable[[], DedupStore]
-    wait: Callable[[float], None]
-    made: list[DedupStore] = field(default_factory=list)
-
-    def make(self) -> DedupStore:
-        store = self.factory()
-        self.made.append(store)
-        return store
+DedupBackend = Backend[DedupStore]
 
 
 def _backend(
     name: str, request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock
 ) -> DedupBackend:
-    if name == "memory":
-        return DedupBackend(name, lambda: MemoryDedupStore(clock=clock), clock.advance)
-    if name == "sqlite":
-
-        def sqlite_store() -> DedupStore:
-            return SQLiteDedupStore(tmp_path / f"dedup-{uuid.uuid4().hex}.db", clock=clock)
-
-        return DedupBackend(name, sqlite_store, clock.advance)
-    url: str = request.getfixturevalue("redis_url")
-
-    def redis_store() -> DedupStore:
-        # A unique prefix per store keeps tests apart on the shared server.
-        return RedisDedupStore(url, prefix=f"test:{uuid.uuid4().hex}:")
-
-    return DedupBackend(name, redis_store, time.sleep)
+    backend: DedupBackend = make_backend(
+        name,
+        request,
+        tmp_path,
+        clock,
+        memory=MemoryDedupStore,
+        sqlite=SQLiteDedupStore,
+        redis=RedisDedupStore,
+        file_prefix="dedup",
+    )
+    return backend
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DedupBackend]:
     made = _backend(request.param, request, tmp_path, FakeClock())
-    yield made
-    for store in made.made:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+    try:
+        yield made
+    finally:
+        made.close()
 
 
 @pytest.fixture

@@ -48,6 +48,11 @@ try:
 except ImportError:  # the peer is optional: pip install -e '.[bench]'
     qs_codec = None
 
+try:  # the official SDK, as its Flask/Django integrations read an event: form dict -> model
+    from b24pysdk.credentials.oauth_event_data import OAuthEventData
+except ImportError:  # optional too
+    OAuthEventData = None
+
 #: The doc examples kept in the repository (a copy of the spec's examples/).
 EXAMPLES = Path(os.environ.get("B24_EXAMPLES", ROOT / "tests" / "data" / "examples"))
 BODIES = {
@@ -78,11 +83,19 @@ def parsers() -> dict[str, Callable[[str], Any]]:
         "b24botevents.wire.parse_form": parse_form,
         "b24botevents.parse_event (typed)": parse_event,
     }
+    if OAuthEventData is not None:
+        table["b24pysdk OAuthEventData.from_dict(dict(parse_qsl))"] = b24pysdk_event
     if qs_codec is not None:
         table[f"qs_codec.decode ({QS_OPTIONS_TEXT})"] = lambda body: qs_codec.decode(
             body, QS_OPTIONS
         )
     return table
+
+
+def b24pysdk_event(body: str) -> Any:
+    """What b24pysdk's integrations do with a request: its form as a dict, then the model."""
+    assert OAuthEventData is not None
+    return OAuthEventData.from_dict(dict(parse_qsl(body, keep_blank_values=True)))
 
 
 def calibrate(func: Callable[[], Any], target: float) -> int:
@@ -129,6 +142,10 @@ def check(bodies: dict[str, str]) -> None:
         assert event.code == label.split(".")[0], (label, event.code)
         tree = parse_form(body)
         assert tree["event"] == event.code
+        if OAuthEventData is not None:
+            sdk = b24pysdk_event(body)
+            assert sdk.event == event.code
+            assert sdk.auth.member_id == tree["auth"]["member_id"], "b24pysdk must read auth"
         if qs_codec is not None:
             peer = qs_codec.decode(body, QS_OPTIONS)
             assert peer["event"] == event.code
@@ -144,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run, a couple of seconds")
     parser.add_argument("--rounds", type=int, help="timing rounds per parser (median taken)")
     parser.add_argument("--target", type=float, help="seconds per timing run")
+    parser.add_argument(
+        "--chart", type=Path, metavar="PNG", help="also draw the ratios as a bar chart (matplotlib)"
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (3 if args.quick else 25)
     target = args.target or (0.01 if args.quick else 0.08)
@@ -158,23 +178,54 @@ def main(argv: list[str] | None = None) -> int:
         f"{platform.machine()}, {os.cpu_count()} CPUs; b24botevents {b24botevents.__version__}",
         end="",
     )
-    print(
-        f", qs_codec {qs_codec.__version__}" if qs_codec is not None else ", qs_codec not installed"
-    )
+    peer = f"qs_codec {qs_codec.__version__}" if qs_codec is not None else "qs_codec not installed"
+    print(f", {peer}", end="")
+    print(", b24pysdk installed" if OAuthEventData is not None else ", b24pysdk not installed")
     print(f"mode: {'quick' if args.quick else 'full'}; {rounds} rounds, ~{target}s per run, median")
     print()
     print("| body | size | parser | median per call | vs parse_qsl | calls per run |")
     print("|---|---:|---|---:|---:|---:|")
+    ratios: dict[str, dict[str, float]] = {}
     for label, body in bodies.items():
         results = measure(body, funcs, rounds=rounds, target=target, warmup=warmup)
         floor = next(iter(results.values()))[0]
+        ratios[label] = {name: seconds / floor for name, (seconds, _) in results.items()}
         size = f"{len(body.encode()):,} B"
         for name, (seconds, number) in results.items():
             ratio = seconds / floor
             print(
                 f"| {label} | {size} | {name} | {fmt_time(seconds)} | {ratio:.2f}x | {number:,} |"
             )
+    if args.chart is not None:
+        draw_chart(ratios, args.chart)
+        print(f"\nchart: {args.chart}")
     return 0
+
+
+def draw_chart(ratios: dict[str, dict[str, float]], path: Path) -> None:
+    """One group of bars per body: each parser's time over ``parse_qsl``'s, log scale."""
+    import matplotlib  # the bench extra; only the chart needs it
+
+    matplotlib.use("Agg")  # no display: write the file only
+    from matplotlib import pyplot
+
+    names = list(next(iter(ratios.values())))
+    figure, axes = pyplot.subplots(figsize=(9, 4.2), dpi=110)
+    width = 0.8 / len(names)
+    for index, name in enumerate(names):
+        values = [ratios[label][name] for label in ratios]
+        positions = [group + (index - (len(names) - 1) / 2) * width for group in range(len(ratios))]
+        short = name.split(" (")[0].replace(".from_dict(dict(parse_qsl))", "")
+        bars = axes.bar(positions, values, width, label=short)
+        axes.bar_label(bars, labels=[f"{value:.2f}x" for value in values], fontsize=8)
+    axes.axhline(1.0, color="grey", linewidth=0.8, linestyle="--")
+    axes.set_xticks(range(len(ratios)), [f"{label} body" for label in ratios])
+    axes.set_ylabel("time per call / parse_qsl's")
+    axes.set_title("Decoding a Bitrix24 event body: lower is faster")
+    axes.legend(fontsize=8, loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
 
 
 if __name__ == "__main__":

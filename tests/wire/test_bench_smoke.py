@@ -15,9 +15,9 @@ BODIES = ("ONIMBOTDELETE", "ONIMBOTMESSAGEADD.group")
 OURS = ["parse_qsl", "parse_form", "parse_event"]
 
 
-def run_quick(env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_quick(env: dict[str, str] | None = None, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(REPO / "bench" / "bench_parse.py"), "--quick"],
+        [sys.executable, str(REPO / "bench" / "bench_parse.py"), "--quick", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -37,9 +37,9 @@ def test_bench_parse_quick_runs_and_prints_the_table() -> None:
     done = run_quick()
     assert done.returncode == 0, done.stderr
     rows = table_rows(done.stdout)
-    # qs-codec is the optional [bench] extra; without it the peer's row is left out.
-    has_peer = importlib.util.find_spec("qs_codec") is not None
-    parsers = OURS + (["qs_codec.decode"] if has_peer else [])
+    # The peers are optional ([bench], [test]); without one its row is left out.
+    peers = (("qs_codec.decode", "qs_codec"), ("b24pysdk OAuthEventData", "b24pysdk"))
+    parsers = OURS + [row for row, module in peers if importlib.util.find_spec(module)]
     assert len(rows) == len(BODIES) * len(parsers)
     for body in BODIES:
         for parser in parsers:
@@ -55,5 +55,21 @@ def test_bench_parse_quick_runs_without_the_peer(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "qs_codec not installed" in done.stdout
     rows = table_rows(done.stdout)
-    assert len(rows) == len(BODIES) * len(OURS)
+    has_sdk = importlib.util.find_spec("b24pysdk") is not None
+    assert len(rows) == len(BODIES) * (len(OURS) + has_sdk)
     assert not any("qs_codec" in row for row in rows)
+
+
+def test_bench_parse_draws_its_chart(tmp_path: Path) -> None:
+    chart = tmp_path / "chart.png"
+    done = run_quick(None, "--chart", str(chart))
+    assert done.returncode == 0, done.stderr
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"chart: {chart}" in done.stdout
+
+
+def test_the_committed_chart_is_on_the_benchmarks_page() -> None:
+    page = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert "](img/bench-parse.png)" in page
+    assert "bench/bench_parse.py --chart docs/img/bench-parse.png" in page
+    assert (REPO / "docs" / "img" / "bench-parse.png").read_bytes().startswith(b"\x89PNG")

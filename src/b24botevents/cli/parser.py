@@ -235,7 +235,7 @@ def _build() -> _Parser:
         "demo",
         cmd_demo,
         hidden=hidden,
-        help="see the library at work: a local receiver and nine real requests",
+        help="see the library at work: a local receiver and ten real requests",
         description="Start the `listen` receiver in-process on a free port, post sample "
         "events to it over HTTP and show what each produced. Exits 1 if any request did "
         "not get the expected status.",

@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 
+from b24botevents._redact import MASK
 from b24botevents.models import Auth, Event
 from b24botevents.models.user_events import UserChatData
 from b24botevents.models.v1 import BotCommandData, BotJoinChatData, BotMessageData
@@ -70,8 +71,12 @@ class ReplyTarget:
 
 
 def event_tokens(auth: Auth | None, sent: datetime | None) -> OAuthTokens | None:
-    """A bot's own tokens from an event (``data[bot][auth]``, v1 ``data[BOT][<id>]``)."""
-    if auth is None or not auth.access_token:
+    """A bot's own tokens from an event (``data[bot][auth]``, v1 ``data[BOT][<id>]``).
+
+    A masked token (an event rebuilt from ``to_dict(event, redact=True)``, as a task queue
+    carries it) is no token: the stored credentials are used, and ``***`` is never sent.
+    """
+    if auth is None or not auth.access_token or auth.access_token == MASK:
         return None
     expires = auth.expires
     if expires is None and auth.expires_in is not None:

@@ -195,6 +195,7 @@ def _play(port: int, steps: list[Step], lines: list[str], bot: DemoBot | None) -
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The ``demo`` command: play Bitrix24 against an in-process receiver."""
     portal = _demo_portal()
     lines: list[str] = []
     printer = Printer(lines.append)

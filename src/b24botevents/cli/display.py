@@ -147,6 +147,7 @@ def silence_stdout() -> None:
 
 
 def now() -> str:
+    """The wall-clock time as ``HH:MM:SS``, for printed lines."""
     return datetime.now().strftime("%H:%M:%S")
 
 
@@ -260,6 +261,7 @@ class Printer:
         self._lock = threading.Lock()
 
     def line(self, text: str) -> None:
+        """Print ``text`` as one whole line, even from several threads."""
         with self._lock:
             self._emit(text)
 

@@ -105,6 +105,7 @@ def _verification(args: argparse.Namespace) -> tuple[dict[str, Any], str, bool]:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
+    """The ``listen`` command: run a local receiver and print what arrives."""
     out = _Stdout()
     try:
         dp_kwargs, verification, unverified = _verification(args)

@@ -27,6 +27,7 @@ def _error_text(exc: B24EventError) -> str:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    """The ``parse`` command: type one body and print it as JSON, secrets masked."""
     try:
         if args.file == "-":
             body = sys.stdin.buffer.read()
@@ -46,6 +47,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
+    """The ``sample`` command: print a realistic body for an event code."""
     try:
         code = versioned_code(args.code, args.version)
     except ValueError as exc:

@@ -50,6 +50,7 @@ __all__ = [
 #: Where ``--webhook`` and ``--bot-token`` are read from when they are not given (an
 #: argument is visible to every local user in ``ps``; the environment is not).
 ENV_WEBHOOK = "B24BOTEVENTS_WEBHOOK"
+#: Where ``--bot-token`` is read from (see ``ENV_WEBHOOK``).
 ENV_BOT_TOKEN = "B24BOTEVENTS_BOT_TOKEN"  # noqa: S105 (a variable's name, not a token)
 #: What to install for ``poll`` (httpx, through the ``rest`` extra).
 REST_EXTRA = "pip install 'b24botevents[rest]'"
@@ -218,6 +219,7 @@ def _credentials(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    """The ``poll`` command: poll an inbound webhook's event queue and print each event."""
     url, token = _credentials(args)
     hidden = [*secrets_of(url, token), *store_secrets(getattr(args, "offset_store", None))]
     try:

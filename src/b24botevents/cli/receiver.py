@@ -61,6 +61,7 @@ class PrintingWSGI:
 
     @property
     def max_body_bytes(self) -> int:
+        """The dispatcher's body limit (the stdlib server de-chunks up to it)."""
         return self.app.dispatcher.max_body_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -152,6 +153,7 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
         super().__init__(*args, **kwargs)
 
     def server_bind(self) -> None:
+        """Bind without looking up the host's FQDN."""
         # HTTPServer.server_bind resolves the host's FQDN, which can hang without DNS.
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
@@ -160,6 +162,7 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
         self.setup_environ()
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Handle the request in a thread of its own, kept for ``server_close``."""
         thread = threading.Thread(
             target=self.process_request_thread,
             args=(request, client_address),
@@ -171,6 +174,7 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
         thread.start()
 
     def server_close(self) -> None:
+        """Stop accepting, then wait up to ``stop_grace`` seconds for requests in flight."""
         super().server_close()  # no new connections from here on
         deadline = time.monotonic() + self.stop_grace
         for thread in self._handling:
@@ -178,6 +182,7 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
                 thread.join(max(0.0, deadline - time.monotonic()))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
+        """Report a dropped connection in one line on stderr, not a traceback."""
         # A client that stalls or hangs up: one line on stderr, not socketserver's traceback.
         error = sys.exc_info()[1]
         what = type(error).__name__ if error is not None else "error"
@@ -220,6 +225,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def stdlib_server(host: str, port: int, app: PrintingWSGI) -> ThreadingWSGIServer:
+    """A threading ``wsgiref`` server for ``app`` on ``host:port``."""
     server = ThreadingWSGIServer((host, port), _QuietHandler)
     server.set_app(app)
     return server
@@ -248,6 +254,7 @@ def install_stop_signals() -> list[tuple[int, Any]]:
 
 
 def restore_signals(previous: list[tuple[int, Any]]) -> None:
+    """Put back the signal handlers ``previous`` lists."""
     for signum, handler in previous:
         signal.signal(signum, handler)
 

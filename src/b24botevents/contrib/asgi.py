@@ -21,9 +21,13 @@ from ._flow import arespond, content_length, read_chunks
 
 __all__ = ["ASGIApp", "Message", "Receive", "Scope", "Send", "read_asgi_body", "send_response"]
 
+#: The ASGI connection scope (``type``, ``method``, ``headers``, ...).
 Scope = MutableMapping[str, Any]
+#: One ASGI event, received or sent (``http.request``, ``http.response.body``, ...).
 Message = MutableMapping[str, Any]
+#: The ASGI ``receive`` callable: awaits the next message from the server.
 Receive = Callable[[], Awaitable[Message]]
+#: The ASGI ``send`` callable: hands a message to the server.
 Send = Callable[[Message], Awaitable[None]]
 
 

@@ -64,7 +64,7 @@ def to_django_response(response: Response) -> HttpResponse:
 
 
 def make_view(dp: Dispatcher) -> Callable[[HttpRequest], HttpResponse]:
-    """A csrf-exempt view for ``dp``: ``path("bitrix24/events", make_view(dp))``.
+    """A csrf-exempt view for ``dp``: ``re_path(r"^bitrix24/events/?$", make_view(dp))``.
 
     POST bodies go to ``dp.handle``; every other method gets the core's 405 (with
     ``Allow: POST``); a body over ``dp.max_body_bytes`` gets 413 without being buffered.

@@ -153,9 +153,13 @@ AnyBotDeleteEvent = BotDeleteEvent | BotV2DeleteEvent
 #: ``text`` (except on ``AnyMessageDeleteEvent``: v2 sends none), ``dialog_id`` (except on
 #: ``AnyJoinChatEvent``) and ``message_id``.
 AnyMessageAddEvent = BotMessageAddEvent | BotV2MessageAddEvent
+#: Either message update event: the properties of ``AnyMessageAddEvent``.
 AnyMessageUpdateEvent = BotMessageUpdateEvent | BotV2MessageUpdateEvent
+#: Either message delete event: the properties of ``AnyMessageAddEvent``; v2 sends no text.
 AnyMessageDeleteEvent = BotMessageDeleteEvent | BotV2MessageDeleteEvent
+#: Either join event: ``dialog_id``, ``chat_id``, ``user_id``, ``bots``, ``bot_ids``, ``language``.
 AnyJoinChatEvent = BotJoinChatEvent | BotV2JoinChatEvent
+#: Either command event: the message properties and ``command_name`` and the rest.
 AnyCommandEvent = BotCommandAddEvent | BotV2CommandAddEvent
 
 #: Event code -> model class. Codes are upper case; lookups upper-case the wire code.

@@ -41,10 +41,12 @@ class BotDeleteEvent(Event):
 
     @property
     def bot_id(self) -> int:
+        """The deleted bot's id (``data[BOT_ID]``)."""
         return self.data.bot_id
 
     @property
     def bot_code(self) -> str:
+        """The deleted bot's code (``data[BOT_CODE]``)."""
         return self.data.bot_code
 
 
@@ -210,12 +212,10 @@ def _bot_refs(entries: Iterable[BotCredentials | CommandCall]) -> tuple[BotRef, 
 class V1MessageView:
     """The cross-version properties of v1 message and command events, read from PARAMS.
 
-    * ``text``, ``dialog_id``, ``message_id``: ``MESSAGE``, ``DIALOG_ID``, ``MESSAGE_ID``
-      (always sent: the converter requires them);
-    * ``chat_id``: ``CHAT_ID``, else ``TO_CHAT_ID`` (a private chat sends only the latter);
-    * ``user_id``, who wrote: ``FROM_USER_ID`` (the sender), else ``USER[ID]``, else
-      ``AUTHOR_ID`` (the group examples of update and delete send neither of the first
-      two; the docs call ``USER`` the message's author). ``0`` is a system message.
+    ``text``, ``dialog_id`` and ``message_id`` are always sent (the converter requires
+    them). ``user_id`` falls back to ``AUTHOR_ID`` because the group examples of update and
+    delete send neither ``FROM_USER_ID`` nor ``USER`` (the docs call ``USER`` the
+    message's author); ``0`` is a system message.
     """
 
     __slots__ = ()
@@ -223,31 +223,38 @@ class V1MessageView:
 
     @property
     def text(self) -> str:
+        """The message text (``PARAMS[MESSAGE]``)."""
         return self.data.params.message
 
     @property
     def dialog_id(self) -> str:
+        """The dialog to answer in (``PARAMS[DIALOG_ID]``)."""
         return self.data.params.dialog_id
 
     @property
     def message_id(self) -> int:
+        """The message's id (``PARAMS[MESSAGE_ID]``)."""
         return self.data.params.message_id
 
     @property
     def author_id(self) -> int | None:
+        """The message's author (``PARAMS[AUTHOR_ID]``), if sent."""
         return self.data.params.author_id
 
     @property
     def language(self) -> str | None:
+        """The language code of ``PARAMS[LANGUAGE]``, if sent."""
         return self.data.params.language
 
     @property
     def chat_id(self) -> int | None:
+        """The chat's id: ``CHAT_ID``, else ``TO_CHAT_ID`` (all a private chat sends)."""
         params = self.data.params
         return params.chat_id if params.chat_id is not None else params.to_chat_id
 
     @property
     def user_id(self) -> int | None:
+        """Who wrote: ``FROM_USER_ID``, else ``USER[ID]``, else ``AUTHOR_ID``."""
         params = self.data.params
         if params.from_user_id is not None:
             return params.from_user_id
@@ -268,6 +275,7 @@ class _BotMessageEvent(V1MessageView, Event):
 
     @property
     def bot_ids(self) -> tuple[int, ...]:
+        """The ids of ``bots``, in wire order."""
         return _bot_ids(self.data.bots.values())
 
 
@@ -294,38 +302,39 @@ class BotMessageDeleteEvent(_BotMessageEvent):
 
 @attrs.frozen(kw_only=True)
 class BotJoinChatEvent(Event):
-    """ONIMBOTJOINCHAT (v1): the bot was added to a chat (or a private dialog opened).
-
-    ``dialog_id`` is ``DIALOG_ID`` (required); ``chat_id`` is ``CHAT_ID`` (group chats
-    only: a private join sends no chat id); ``user_id``, who added the bot, is
-    ``PARAMS[USER_ID]``, else ``USER[ID]`` (not ``FROM_USER_ID``: that is the bot).
-    """
+    """ONIMBOTJOINCHAT (v1): the bot was added to a chat (or a private dialog opened)."""
 
     CODES: ClassVar[tuple[str, ...]] = ("ONIMBOTJOINCHAT",)
     data: BotJoinChatData
 
     @property
     def dialog_id(self) -> str:
+        """The dialog the bot joined (``PARAMS[DIALOG_ID]``, required)."""
         return self.data.params.dialog_id
 
     @property
     def bots(self) -> tuple[BotRef, ...]:
+        """The bots of ``data[BOT]``, with their own tokens."""
         return _bot_refs(self.data.bots.values())
 
     @property
     def bot_ids(self) -> tuple[int, ...]:
+        """The ids of ``bots``, in wire order."""
         return _bot_ids(self.data.bots.values())
 
     @property
     def language(self) -> str | None:
+        """The language code of ``PARAMS[LANGUAGE]``, if sent."""
         return self.data.params.language
 
     @property
     def chat_id(self) -> int | None:
+        """``PARAMS[CHAT_ID]``: group chats only, a private join sends no chat id."""
         return self.data.params.chat_id
 
     @property
     def user_id(self) -> int | None:
+        """Who added the bot: ``PARAMS[USER_ID]``, else ``USER[ID]`` (``FROM_USER_ID``: the bot)."""
         if self.data.params.user_id is not None:
             return self.data.params.user_id
         user = self.data.user
@@ -335,9 +344,8 @@ class BotJoinChatEvent(Event):
 class V1CommandView:
     """The command of a v1 ONIMCOMMANDADD, read like v2's single ``command``.
 
-    ``data.commands`` may hold several calls (keyed by command id); ``command_name``,
-    ``command_params`` and ``command_id`` read the first in wire order, and
-    ``command_names`` lists them all. Names are lower-cased, without a slash (``echo``).
+    ``data.commands`` may hold several calls (keyed by command id): the properties read
+    the first in wire order, ``command_names`` lists them all, lower-cased (``echo``).
     """
 
     __slots__ = ()
@@ -350,10 +358,12 @@ class V1CommandView:
 
     @property
     def command_name(self) -> str:
+        """The first call's command, lower-cased, without the slash."""
         return command_key(self._first().command)
 
     @property
     def command_names(self) -> tuple[str, ...]:
+        """Every called command, once each, in wire order."""
         calls = self.data.commands.values()
         return tuple(dict.fromkeys(command_key(call.command) for call in calls))
 
@@ -364,6 +374,7 @@ class V1CommandView:
 
     @property
     def command_id(self) -> int:
+        """The first call's ``COMMAND_ID``."""
         return self._first().command_id
 
 
@@ -379,8 +390,10 @@ class BotCommandAddEvent(V1CommandView, V1MessageView, Event):
 
     @property
     def bots(self) -> tuple[BotRef, ...]:
+        """The bots of the calls, once each, with their first call's tokens."""
         return _bot_refs(self.data.commands.values())
 
     @property
     def bot_ids(self) -> tuple[int, ...]:
+        """The ids of ``bots``, in wire order."""
         return _bot_ids(self.data.commands.values())

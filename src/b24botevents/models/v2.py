@@ -46,10 +46,12 @@ class BotV2DeleteEvent(Event):
 
     @property
     def bot_id(self) -> int:
+        """The removed bot's id (``data.bot.id``)."""
         return self.data.bot.id
 
     @property
     def bot_code(self) -> str:
+        """The removed bot's code (``data.bot.code``)."""
         return self.data.bot.code
 
 
@@ -142,11 +144,13 @@ class V2BotView:
 
     @property
     def bots(self) -> tuple[BotRef, ...]:
+        """The one bot of ``data.bot``, with its own tokens (webhook mode only)."""
         bot = self.data.bot
         return (BotRef(id=bot.id, code=bot.code, auth=bot.auth),)
 
     @property
     def bot_ids(self) -> tuple[int, ...]:
+        """The id of ``data.bot``, as a one-item tuple."""
         return (self.data.bot.id,)
 
 
@@ -184,18 +188,22 @@ class V2CommandView:
 
     @property
     def command_name(self) -> str:
+        """The command, lower-cased, without the slash."""
         return command_key(self.data.command.command)
 
     @property
     def command_names(self) -> tuple[str, ...]:
+        """The one command name, as a tuple (v2 sends one event per command)."""
         return (command_key(self.data.command.command),)
 
     @property
     def command_params(self) -> str:
+        """The text after the command; ``""`` when there is none."""
         return self.data.command.params or ""
 
     @property
     def command_id(self) -> int:
+        """The command's id (``data.command.id``)."""
         return self.data.command.id
 
 
@@ -275,4 +283,5 @@ class BotV2ContextGetEvent(V2ChatView, Event):
 
     @property
     def dialog_id(self) -> str:
+        """The dialog that was opened (``dialogId``, required)."""
         return self.data.dialog_id

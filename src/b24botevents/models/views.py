@@ -62,20 +62,24 @@ class ChatView:
 
     @property
     def language(self) -> str | None:
+        """The language code of ``data``, if sent."""
         return self.data.language
 
     @property
     def user_id(self) -> int | None:
+        """``user.id``: who wrote, reacted, joined or added the bot; None without a ``user``."""
         user = self.data.user
         return user.id if user is not None else None
 
     @property
     def chat_id(self) -> int | None:
+        """``chat.id``; None without a ``chat``."""
         chat = self.data.chat
         return chat.id if chat is not None else None
 
     @property
     def dialog_id(self) -> str | None:
+        """``chat.dialogId``; None without a ``chat``."""
         chat = self.data.chat
         return chat.dialog_id if chat is not None else None
 
@@ -88,10 +92,12 @@ class InChatView(ChatView):
 
     @property
     def chat_id(self) -> int:
+        """``chat.id`` (``chat`` is required here)."""
         return self.data.chat.id
 
     @property
     def dialog_id(self) -> str:
+        """``chat.dialogId`` (``chat`` is required here)."""
         return self.data.chat.dialog_id
 
 
@@ -104,14 +110,17 @@ class MessageView(InChatView):
 
     @property
     def text(self) -> str:
+        """The message's text (``message.text``)."""
         return self.data.message.text
 
     @property
     def message_id(self) -> int:
+        """The message's id (``message.id``)."""
         return self.data.message.id
 
     @property
     def author_id(self) -> int | None:
+        """The message's author (``message.authorId``), if sent."""
         return self.data.message.author_id
 
 
@@ -124,14 +133,17 @@ class DeletedMessageView(InChatView):
 
     @property
     def text(self) -> str | None:
+        """Always None: a delete carries no message text."""
         return None
 
     @property
     def message_id(self) -> int:
+        """The deleted message's id (``messageId``)."""
         return self.data.message_id
 
     @property
     def author_id(self) -> int | None:
+        """Always None: a delete carries no author."""
         return None
 
 
@@ -143,6 +155,7 @@ class JoinView(ChatView):
 
     @property
     def dialog_id(self) -> str | None:
+        """``dialogId``, else ``chat.dialogId``; None when neither is sent."""
         if self.data.dialog_id is not None:
             return self.data.dialog_id
         chat = self.data.chat

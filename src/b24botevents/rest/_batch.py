@@ -36,6 +36,7 @@ class BatchResult:
     errors: dict[str, RestError] = attrs.field(factory=dict)
 
     def merge(self, other: BatchResult) -> BatchResult:
+        """Both results in one; ``other``'s entry wins where a name is in both."""
         return BatchResult({**self.results, **other.results}, {**self.errors, **other.errors})
 
     def __getitem__(self, name: str) -> Any:

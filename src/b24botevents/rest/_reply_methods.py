@@ -37,6 +37,7 @@ class ReplyMethods:
         domain: str | None = None,
         event_tokens: OAuthTokens | None = None,
     ) -> Credentials:
+        """The credentials for a call about ``portal`` (``RestClient`` provides it)."""
         raise NotImplementedError
 
     def call(
@@ -46,6 +47,7 @@ class ReplyMethods:
         *,
         credentials: Credentials | None = None,
     ) -> Any:
+        """Call ``method`` on the portal (``RestClient`` provides it)."""
         raise NotImplementedError
 
     async def acall(
@@ -55,6 +57,7 @@ class ReplyMethods:
         *,
         credentials: Credentials | None = None,
     ) -> Any:
+        """Call ``method`` on the portal, async (``RestClient`` provides it)."""
         raise NotImplementedError
 
     def _for(self, target: ReplyTarget) -> Credentials:

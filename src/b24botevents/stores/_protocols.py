@@ -158,6 +158,7 @@ class ClosingStore:
     """
 
     def close(self) -> None:
+        """Close the store's connection (each backend provides it)."""
         raise NotImplementedError
 
     def _describe(self) -> str:

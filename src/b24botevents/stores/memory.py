@@ -42,11 +42,13 @@ class MemoryPortalStore:
                 raise ValueError("initial records must have distinct member ids and domains")
 
     def get(self, member_id: str) -> PortalRecord | None:
+        """The portal's record, installed or not; ``None`` if it was never stored."""
         if type(member_id) is not str or not member_id:  # the common case skips the call
             check_key(member_id, "member_id")
         return self._records.get(member_id)  # one dict lookup is atomic; writers hold the lock
 
     def get_by_domain(self, domain: str) -> PortalRecord | None:
+        """The installed record bound to ``domain``, or ``None``."""
         if type(domain) is not str or not domain:
             check_key(domain, "domain")
         with self._lock:  # two lookups: read them as one
@@ -61,6 +63,7 @@ class MemoryPortalStore:
         take_domain: bool = False,
         domain_holder: str | None = None,
     ) -> PortalRecord | None:
+        """Write ``record`` iff its stored revision is ``expected`` (``PortalStore.save``)."""
         check_record(record)
         expected = check_expected(expected)
         with self._lock:
@@ -83,6 +86,7 @@ class MemoryPortalStore:
         return stored
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:
+        """Forget the portal entirely; True if a record was removed."""
         check_key(member_id, "member_id")
         expected = check_expected(expected)
         with self._lock:
@@ -126,6 +130,7 @@ class MemoryDedupStore:
         self._heap: list[tuple[float, str]] = []
 
     def claim(self, key: str, ttl: float, owner: str = "1") -> bool:
+        """Mark ``key`` seen for ``ttl`` seconds; True iff this caller is the first."""
         check_key(key)
         seconds = check_ttl(ttl)
         check_owner(owner)
@@ -142,6 +147,7 @@ class MemoryDedupStore:
             return True
 
     def release(self, key: str, owner: str | None = None) -> None:
+        """Forget a claim (only ``owner``'s, when given): a redelivery is handled again."""
         check_key(key)
         if owner is not None:
             check_owner(owner)

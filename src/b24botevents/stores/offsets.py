@@ -87,11 +87,13 @@ class MemoryOffsetStore(ClosingStore):
         self._leases: dict[str, tuple[str, float]] = {}  # key -> (owner, expires)
 
     def load(self, key: str) -> Progress:
+        """The stored progress of ``key``; ``Progress()`` if nothing was ever saved."""
         check_key(key)
         with self._lock:
             return self._progress.get(key, _NOTHING)
 
     def acquire(self, key: str, owner: str, ttl: float) -> bool:
+        """Take or renew the lease of ``key`` for ``ttl`` seconds; True if ``owner`` holds it."""
         check_key(key)
         check_owner(owner)
         seconds = check_ttl(ttl)
@@ -104,6 +106,7 @@ class MemoryOffsetStore(ClosingStore):
             return True
 
     def release(self, key: str, owner: str) -> None:
+        """Give the lease up, only if ``owner`` holds it (a no-op otherwise)."""
         check_key(key)
         check_owner(owner)
         with self._lock:
@@ -114,6 +117,7 @@ class MemoryOffsetStore(ClosingStore):
     def save(
         self, key: str, owner: str, *, offset: int | None = None, handled: int | None = None
     ) -> bool:
+        """Raise the stored ``offset``/``handled`` iff ``owner`` holds the lease; else False."""
         check_save(key, owner, offset, handled)
         with self._lock:
             lease = self._leases.get(key)
@@ -126,6 +130,7 @@ class MemoryOffsetStore(ClosingStore):
             return True
 
     def holder(self, key: str) -> str | None:
+        """The owner of the unexpired lease, or ``None``."""
         check_key(key)
         with self._lock:
             lease = self._leases.get(key)

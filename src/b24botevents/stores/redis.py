@@ -218,6 +218,7 @@ class RedisPortalStore(_RedisStore):
         self._by_domain_script = register(_BY_DOMAIN)
 
     def get(self, member_id: str) -> PortalRecord | None:
+        """The portal's record, installed or not; ``None`` if it was never stored."""
         if type(member_id) is not str or not member_id:
             check_key(member_id, "member_id")
         if not member_id.isascii():  # no stored id is
@@ -244,6 +245,7 @@ class RedisPortalStore(_RedisStore):
             self._unreadable("get")
 
     def get_by_domain(self, domain: str) -> PortalRecord | None:
+        """The installed record bound to ``domain``, or ``None``."""
         if type(domain) is not str or not domain:
             check_key(domain, "domain")
         if not domain.isascii():  # no stored domain is
@@ -278,6 +280,7 @@ class RedisPortalStore(_RedisStore):
         take_domain: bool = False,
         domain_holder: str | None = None,
     ) -> PortalRecord | None:
+        """Write ``record`` iff its stored revision is ``expected`` (``PortalStore.save``)."""
         check_record(record)
         expected = check_expected(expected)
         revision = (expected or 0) + 1
@@ -305,6 +308,7 @@ class RedisPortalStore(_RedisStore):
         return written(record, revision)
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:
+        """Forget the portal entirely; True if a record was removed."""
         check_key(member_id, "member_id")
         expected = check_expected(expected)
         if not member_id.isascii():
@@ -334,6 +338,7 @@ class RedisDedupStore(_RedisStore):
         self._release_own = self._client.register_script(_RELEASE_OWN)
 
     def claim(self, key: str, ttl: float, owner: str = "1") -> bool:
+        """Mark ``key`` seen for ``ttl`` seconds; True iff this caller is the first."""
         name = self._key(check_key(key))
         # PX takes whole milliseconds > 0; round up so a claim never lasts less than asked.
         milliseconds = max(1, math.ceil(check_ttl(ttl) * 1000))
@@ -344,6 +349,7 @@ class RedisDedupStore(_RedisStore):
         return bool(reply)
 
     def release(self, key: str, owner: str | None = None) -> None:
+        """Forget a claim (only ``owner``'s, when given): a redelivery is handled again."""
         name = self._key(check_key(key))
         with self._calling("release"):
             if owner is None:

@@ -112,6 +112,7 @@ class RedisOffsetStore(_RedisStore):
         return base + b"lease", base + b"progress"
 
     def load(self, key: str) -> Progress:
+        """The stored progress of ``key``; ``Progress()`` if nothing was ever saved."""
         _, progress = self._names(check_key(key))
         with self._calling("load"):
             reply: object = self._client.hmget(progress, [b"offset", b"handled"])
@@ -126,6 +127,7 @@ class RedisOffsetStore(_RedisStore):
             ) from None
 
     def acquire(self, key: str, owner: str, ttl: float) -> bool:
+        """Take or renew the lease of ``key`` for ``ttl`` seconds; True if ``owner`` holds it."""
         lease, _ = self._names(check_key(key))
         holder = encode(check_owner(owner))
         # PX takes whole milliseconds > 0; round up so a lease never lasts less than asked.
@@ -135,6 +137,7 @@ class RedisOffsetStore(_RedisStore):
         return reply == 1
 
     def release(self, key: str, owner: str) -> None:
+        """Give the lease up, only if ``owner`` holds it (a no-op otherwise)."""
         lease, _ = self._names(check_key(key))
         holder = encode(check_owner(owner))
         with self._calling("release"):
@@ -143,6 +146,7 @@ class RedisOffsetStore(_RedisStore):
     def save(
         self, key: str, owner: str, *, offset: int | None = None, handled: int | None = None
     ) -> bool:
+        """Raise the stored ``offset``/``handled`` iff ``owner`` holds the lease; else False."""
         key, owner, offset, handled = check_save(key, owner, offset, handled)
         lease, progress = self._names(key)
         args = [encode(owner), _digits(offset), _digits(handled)]
@@ -151,6 +155,7 @@ class RedisOffsetStore(_RedisStore):
         return reply == 1
 
     def holder(self, key: str) -> str | None:
+        """The owner of the unexpired lease, or ``None``."""
         lease, _ = self._names(check_key(key))
         with self._calling("holder"):
             reply: object = self._client.get(lease)

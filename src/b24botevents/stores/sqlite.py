@@ -239,6 +239,7 @@ class SQLitePortalStore(_SQLiteStore):
         return row
 
     def get(self, member_id: str) -> PortalRecord | None:
+        """The portal's record, installed or not; ``None`` if it was never stored."""
         if type(member_id) is not str or not member_id:  # the common case skips the call
             check_key(member_id, "member_id")
         if not member_id.isascii():  # no stored id is (and sqlite3 cannot bind surrogates)
@@ -262,6 +263,7 @@ class SQLitePortalStore(_SQLiteStore):
         )
 
     def get_by_domain(self, domain: str) -> PortalRecord | None:
+        """The installed record bound to ``domain``, or ``None``."""
         if type(domain) is not str or not domain:
             check_key(domain, "domain")
         if not domain.isascii():  # no stored domain is
@@ -293,6 +295,7 @@ class SQLitePortalStore(_SQLiteStore):
         take_domain: bool = False,
         domain_holder: str | None = None,
     ) -> PortalRecord | None:
+        """Write ``record`` iff its stored revision is ``expected`` (``PortalStore.save``)."""
         check_record(record)
         expected = check_expected(expected)
         member_id = record.member_id
@@ -318,6 +321,7 @@ class SQLitePortalStore(_SQLiteStore):
         return written(record, revision)
 
     def delete(self, member_id: str, *, expected: int | None = None) -> bool:
+        """Forget the portal entirely; True if a record was removed."""
         check_key(member_id, "member_id")
         expected = check_expected(expected)
         if not member_id.isascii():

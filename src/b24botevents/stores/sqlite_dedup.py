@@ -70,6 +70,7 @@ class SQLiteDedupStore(_SQLiteStore):
         self._claims = 0
 
     def claim(self, key: str, ttl: float, owner: str = "1") -> bool:
+        """Mark ``key`` seen for ``ttl`` seconds; True iff this caller is the first."""
         blob = encode(check_key(key))
         seconds = check_ttl(ttl)
         holder = encode(check_owner(owner))
@@ -84,6 +85,7 @@ class SQLiteDedupStore(_SQLiteStore):
             return cursor.rowcount == 1
 
     def release(self, key: str, owner: str | None = None) -> None:
+        """Forget a claim (only ``owner``'s, when given): a redelivery is handled again."""
         blob = encode(check_key(key))
         with self._connection("release") as conn:
             if owner is None:

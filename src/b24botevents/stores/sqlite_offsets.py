@@ -80,6 +80,7 @@ class SQLiteOffsetStore(_SQLiteStore):
         self._clock = clock
 
     def load(self, key: str) -> Progress:
+        """The stored progress of ``key``; ``Progress()`` if nothing was ever saved."""
         blob = encode(check_key(key))
         with self._connection("load") as conn:
             row: tuple[Any, ...] | None = conn.execute(self._sql["load"], (blob,)).fetchone()
@@ -92,6 +93,7 @@ class SQLiteOffsetStore(_SQLiteStore):
             raise StoreUnavailable(f"{self._describe()}: load failed: unreadable row") from None
 
     def acquire(self, key: str, owner: str, ttl: float) -> bool:
+        """Take or renew the lease of ``key`` for ``ttl`` seconds; True if ``owner`` holds it."""
         blob = encode(check_key(key))
         holder = encode(check_owner(owner))
         seconds = check_ttl(ttl)
@@ -101,6 +103,7 @@ class SQLiteOffsetStore(_SQLiteStore):
             return cursor.rowcount == 1
 
     def release(self, key: str, owner: str) -> None:
+        """Give the lease up, only if ``owner`` holds it (a no-op otherwise)."""
         blob = encode(check_key(key))
         holder = encode(check_owner(owner))
         with self._connection("release") as conn:
@@ -109,6 +112,7 @@ class SQLiteOffsetStore(_SQLiteStore):
     def save(
         self, key: str, owner: str, *, offset: int | None = None, handled: int | None = None
     ) -> bool:
+        """Raise the stored ``offset``/``handled`` iff ``owner`` holds the lease; else False."""
         key, owner, offset, handled = check_save(key, owner, offset, handled)
         params = (offset, handled, encode(key), encode(owner))
         with self._connection("save") as conn:
@@ -116,6 +120,7 @@ class SQLiteOffsetStore(_SQLiteStore):
             return cursor.rowcount == 1
 
     def holder(self, key: str) -> str | None:
+        """The owner of the unexpired lease, or ``None``."""
         blob = encode(check_key(key))
         with self._connection("holder") as conn:
             row = conn.execute(self._sql["holder"], (blob, self._clock())).fetchone()

@@ -16,8 +16,11 @@ if TYPE_CHECKING:
 
     from .install import InstallRequest
 
+#: The install event's code: it brings (or renews) a portal's record.
 INSTALL = "ONAPPINSTALL"
+#: The update event's code: like an install, it may renew the portal's record.
 UPDATE = "ONAPPUPDATE"
+#: The uninstall event's code: an accepted one marks the record uninstalled.
 UNINSTALL = "ONAPPUNINSTALL"
 LIFECYCLE = frozenset({INSTALL, UPDATE, UNINSTALL})
 
@@ -129,6 +132,7 @@ class Verifier:
     blocking: bool = False
 
     def check(self, envelope: Envelope) -> Verdict:
+        """Accept the envelope with a ``Verdict``, or raise ``VerificationFailed``."""
         raise NotImplementedError
 
     def before(self, verdict: Verdict) -> None:

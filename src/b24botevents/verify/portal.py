@@ -78,6 +78,7 @@ class PortalVerifier(Verifier):
         return f"PortalVerifier({self.store!r})"
 
     def check(self, envelope: Envelope) -> Verdict:
+        """Check the envelope's token against its portal's stored record."""
         token = envelope.token
         if token is None:
             require_token(envelope)  # raises, saying what is missing

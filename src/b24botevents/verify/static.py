@@ -16,6 +16,7 @@ class NoVerifier(Verifier):
     """Accepts everything: what ``verify=False`` asks for."""
 
     def check(self, envelope: Envelope) -> Verdict:
+        """Accept every envelope (``ACCEPT``)."""
         return ACCEPT
 
     def __repr__(self) -> str:
@@ -35,6 +36,7 @@ class StaticVerifier(Verifier):
         return f"StaticVerifier({len(self._tokens)} token(s))"
 
     def check(self, envelope: Envelope) -> Verdict:
+        """Accept iff the envelope's token equals one of the fixed tokens (constant time)."""
         received = require_token(envelope)
         matched = False
         for expected in self._tokens:  # no early exit: the time says nothing of which

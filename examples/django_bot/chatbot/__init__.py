@@ -1,0 +1,1 @@
+"""The ``chatbot`` app: the bot (``bot``) and the view Bitrix24 posts to (``views``)."""

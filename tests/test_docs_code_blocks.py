@@ -85,7 +85,7 @@ def test_every_block_runs_or_is_marked(page: str, block: Fenced) -> None:
         runner = _runner(ROOT / page)
         if runner is not None:  # that test must exist and read this page
             text = (ROOT / runner).read_text(encoding="utf-8")
-            assert Path(page).name in text or Path(page).parent.name in text, where
+            assert f'"{Path(page).name}"' in text, f"{where}: {runner} does not name the page"
         return  # otherwise run below
     if block.lang in SHELL:
         assert page in SHELL_RUN_HERE, f"{where}: run this {block.lang} block or mark it"

@@ -10,8 +10,9 @@ cannot take the event makes the answer a 500 and releases the claim, rather than
 answering 200 for an event that was dropped. Queuing is one Redis write: the answer
 stays immediate.
 
-Serve it with any WSGI server, e.g. ``waitress-serve --port 8000 --call
-celery_bot.receiver:make_app`` (settings from ``CELERY_BOT_*``).
+Serve it with any WSGI server, e.g. ``waitress-serve --listen=127.0.0.1:8000 --call
+celery_bot.receiver:make_app`` behind an HTTPS reverse proxy (settings from
+``CELERY_BOT_*``).
 """
 
 from __future__ import annotations

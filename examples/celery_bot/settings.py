@@ -24,7 +24,9 @@ class Settings:
     client_id: str  # the OAuth application's client_id and secret (refreshes, install check)
     client_secret: str = field(repr=False)
     public_url: str  # where Bitrix24 posts events: https://bot.example.com/events
-    redis_url: str = "redis://127.0.0.1:6379/0"  # broker, stores and effects alike
+    #: The broker, the stores and the effects alike; kept out of ``repr``: it may hold a
+    #: password (``redis://:secret@host/0``).
+    redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)
     queue: str = "celery_bot"
     #: Seconds a task taken by a worker may stay unacknowledged before Redis hands it to
     #: another worker: longer than any task runs, or a slow task runs twice at once.

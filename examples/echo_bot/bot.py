@@ -110,9 +110,11 @@ def make_bot(settings: Settings) -> Bot:
 def main() -> None:  # pragma: no cover - serves until interrupted
     logging.basicConfig(level=logging.INFO)
     bot = make_bot(Settings.from_env())
+    # Loopback by default: the public side is a reverse proxy that terminates HTTPS.
+    host = os.environ.get("ECHO_BOT_HOST", "127.0.0.1")
     port = int(os.environ.get("ECHO_BOT_PORT", "8000"))
-    with make_server("0.0.0.0", port, WSGIApp(bot.dispatcher)) as server:  # noqa: S104
-        logger.info("echo bot on port %d", port)
+    with make_server(host, port, WSGIApp(bot.dispatcher)) as server:
+        logger.info("echo bot on %s port %d", host, port)
         try:
             server.serve_forever()
         finally:

@@ -58,8 +58,10 @@ class Background:
     def _thread_pool(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
+                # One thread per slot, so that every admitted event runs at once, as
+                # documented; threads are only started as they are needed.
                 self._pool = ThreadPoolExecutor(
-                    max_workers=min(self.max_in_flight, 32), thread_name_prefix="b24botevents"
+                    max_workers=self.max_in_flight, thread_name_prefix="b24botevents"
                 )
             return self._pool
 

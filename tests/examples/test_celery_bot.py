@@ -11,6 +11,7 @@ documented limit), every other one answered once.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections import Counter
@@ -42,8 +43,11 @@ def test_each_event_is_queued_once_and_handled_once(tmp_path: Path) -> None:
         ]  # the list is pushed on the left: the oldest is last
         assert len({args[1] for _, args in queued}) == MESSAGES + 1  # one key per event
         secrets = (*portal.tokens(), *portal.bot_tokens(456), CLIENT_SECRET)
-        for raw, _ in queued:
+        for raw, args in queued:  # the stored message, and its base64 body decoded
+            decoded = json.dumps(args)
+            assert "***" in decoded  # the tokens are there, masked
             assert not any(secret.encode() in raw for secret in secrets)
+            assert not any(secret in decoded for secret in secrets)
 
         rig.start_worker()
         expected = sorted(f"{portal.member_id}:{1000 + n}" for n in range(MESSAGES))

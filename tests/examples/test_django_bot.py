@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 from b24botevents import PortalRecord, SQLitePortalStore
 from b24botevents.testing import FakeBitrix24, Portal, app_install_body, sample_body
 
+from .one_command import run_example
 from .wsgi_example_support import EXAMPLES, post, wait_until, waitress_process
 
 CLIENT_ID = "local.django.test"
@@ -31,12 +30,7 @@ TARGET = "django_bot.wsgi:application"
 
 
 def test_the_one_command_runs_the_bot_against_the_fake_portal() -> None:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "django_bot" / "run_with_fake.py")],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_example(EXAMPLES / "django_bot" / "run_with_fake.py", timeout=60)
     out = done.stdout.decode()
     everything = out + done.stderr.decode()
     assert done.returncode == 0, everything

@@ -8,7 +8,6 @@ registration on a reinstall.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 import urllib.request
@@ -27,6 +26,8 @@ from b24botevents.testing import (
     sample_body,
 )
 
+from .one_command import run_example
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "echo_bot"
 sys.path.insert(0, str(EXAMPLE))
 
@@ -34,12 +35,7 @@ from bot import HELP, Bot, Settings, make_bot  # noqa: E402
 
 
 def test_the_one_command_runs_the_bot_against_the_fake_portal() -> None:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLE / "run_with_fake.py")],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_example(EXAMPLE / "run_with_fake.py", timeout=120)
     out = done.stdout.decode()
     assert done.returncode == 0, out + done.stderr.decode()
     assert out.rstrip().endswith("The echo bot works.")

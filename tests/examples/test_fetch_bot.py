@@ -8,7 +8,6 @@ time: the answers, a restart on the same offsets file, and a failing reply.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,8 @@ import pytest
 
 from b24botevents.errors import RestError
 from b24botevents.testing import FakeBitrix24, Portal
+
+from .one_command import run_example
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE = EXAMPLES / "fetch_bot"
@@ -29,12 +30,7 @@ BOT_TOKEN = "fetch-test-bot-token"
 
 
 def test_the_one_command_runs_the_bot_against_the_fake_portal() -> None:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLE / "run_with_fake.py")],
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )
+    done = run_example(EXAMPLE / "run_with_fake.py", timeout=180)
     out = done.stdout.decode()
     everything = out + done.stderr.decode()
     assert done.returncode == 0, everything

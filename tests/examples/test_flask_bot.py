@@ -9,7 +9,6 @@ forged events and a stranger's install refused with nothing answered.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,18 +26,15 @@ sys.path.insert(0, str(EXAMPLES))
 
 from flask_bot.app import BOT_CODE, EVENTS_PATH, HELP, Bot, Settings, create_app
 
+from .one_command import run_example
+
 CLIENT_ID = "local.flask.test"
 CLIENT_SECRET = "flask-test-secret"
 PUBLIC_URL = f"https://bot.example.com{EVENTS_PATH}"
 
 
 def test_the_one_command_runs_the_bot_against_the_fake_portal() -> None:
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / "flask_bot" / "run_with_fake.py")],
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_example(EXAMPLES / "flask_bot" / "run_with_fake.py", timeout=60)
     out = done.stdout.decode()
     everything = out + done.stderr.decode()
     assert done.returncode == 0, everything

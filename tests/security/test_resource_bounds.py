@@ -77,6 +77,31 @@ def test_thirty_blocked_sync_background_handlers_do_not_delay_the_next_verificat
     assert refused == 403
 
 
+def test_every_admitted_sync_background_handler_runs_at_once() -> None:
+    """``handle`` admits ``max_in_flight`` events; its pool had 32 threads, so events past
+    the 32nd were answered 200 and then waited behind slow handlers."""
+    admitted = 40
+    barrier = threading.Barrier(admitted, timeout=20)
+    met: list[int] = []
+    dp = Dispatcher(verify=False, background=True, max_in_flight=admitted)
+
+    @dp.on("ONIMBOTDELETE")
+    def slow(event: Event) -> None:
+        barrier.wait()  # passes only when all of them run at the same time
+        met.append(1)
+
+    portal = Portal.random()
+    try:
+        statuses = [
+            dp.handle(body(portal, index), content_type=FORM).status for index in range(admitted)
+        ]
+        assert statuses == [200] * admitted
+        assert dp.close(30)
+    finally:
+        barrier.abort()
+    assert len(met) == admitted
+
+
 def test_a_dedup_claim_is_released_when_aclose_cancels_the_background_handler(
     tmp_path: Path,
 ) -> None:

@@ -104,8 +104,13 @@ def main() -> int:
         url = f"http://127.0.0.1:{server.server_port}/bitrix24/events"
         try:
             step("the app is installed", _post(url, app_install_body(portal=portal)), 200)
-            registered = _wait(lambda: any(b.code == bot.BOT_CODE for b in fake.bots))
-            print(f"  its bot is registered: {registered}")
+            registered = _wait(
+                lambda: (
+                    any(b.code == bot.BOT_CODE for b in fake.bots)
+                    and sorted(command.command for command in fake.commands) == ["echo", "help"]
+                )
+            )
+            print(f"  its bot and its /echo and /help are registered: {registered}")
             ok = ok and registered
             v1 = sample_body("ONIMBOTMESSAGEADD", portal=portal)
             step('a user writes "Hello" (v1)', _post(url, v1), 200, answered=1)

@@ -1,4 +1,4 @@
-"""An echo bot for Bitrix24: install, echo v1 and v2 messages, answer /help, uninstall.
+"""An echo bot for Bitrix24: install (the bot and its /help), echo messages, answer /help.
 
 Everything the bot needs is built by ``make_bot(settings)``: a ``SQLitePortalStore`` (each
 portal's record and OAuth tokens), a ``RestClient`` (the app's OAuth credentials; refresh
@@ -21,6 +21,7 @@ from b24botevents.models import AnyCommandEvent, AnyMessageAddEvent, AppInstallE
 from b24botevents.rest import BITRIX24_OAUTH_SERVER, BITRIX24_OAUTH_URL, OAuthApp
 from b24botevents.rest.bots import register_bot
 from b24botevents.rest.client import RestClient
+from b24botevents.rest.commands import register_command
 from b24botevents.rest.install_check import OnlineInstallCheck
 
 logger = logging.getLogger("echo_bot")
@@ -88,6 +89,10 @@ def make_bot(settings: Settings) -> Bot:
             name="Echo",
             event_mode="webhook",
             webhook_url=settings.public_url,
+        )
+        # Without a registered /help the portal delivers a typed "/help" as a message.
+        register_command(
+            client, event.member_id, bot_id=bot.bot_id, command="help", title="Show help"
         )
         logger.info("installed; bot %s %s", bot.bot_id, "registered" if bot.created else "kept")
 

@@ -88,7 +88,13 @@ def main() -> int:
         print(f"  {text}")
     expected = ["You said: Hello", "You said: Hello bot!", HELP]
     registered = [bot for bot in fake.bots if bot.code == "echo_bot"]
-    ok = statuses == [200] * len(statuses) and said == expected and len(registered) == 1
+    commands = [command.command for command in fake.commands]
+    ok = (
+        statuses == [200] * len(statuses)
+        and said == expected
+        and len(registered) == 1
+        and commands == ["help"]
+    )
     print()
     print("The echo bot works." if ok else "The echo bot did NOT answer as expected.")
     return 0 if ok else 1

@@ -36,6 +36,7 @@ from b24botevents.models import (
 from b24botevents.rest import BITRIX24_OAUTH_SERVER, BITRIX24_OAUTH_URL, OAuthApp
 from b24botevents.rest.bots import aregister_bot
 from b24botevents.rest.client import RestClient
+from b24botevents.rest.commands import aregister_command
 from b24botevents.rest.install_check import AsyncOnlineInstallCheck
 
 logger = logging.getLogger("fastapi_bot")
@@ -130,15 +131,15 @@ def create_app(settings: Settings) -> FastAPI:
             event_mode="webhook",
             webhook_url=settings.public_url,
         )
+        # /help registered, the portal offers it and sends it as a command (help_ below).
+        await aregister_command(
+            client, event.member_id, bot_id=bot.bot_id, command="help", title="Show help"
+        )
         state = "registered" if bot.created else "kept"  # a reinstall registers nothing new
         logger.info("installed on %s; bot %s %s", event.domain, bot.bot_id, state)
 
     @dp.on_message
     async def echo(event: AnyMessageAddEvent) -> None:
-        # Without a registered /help command it arrives as a plain message.
-        if event.text.strip().lower() == "/help":
-            await client.areply(event, HELP)
-            return
         # No "typing…" first (client.atyping): the answer follows at once, and each call
         # spends one of the 2 requests a second Bitrix24 allows per portal.
         await client.areply(event, f"You said: {event.text}")

@@ -240,7 +240,10 @@ def main() -> int:
     fake = FakeBitrix24(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     portal = Portal.random(domain="fastapi-demo.bitrix24.com")
     fake.add_portal(portal)
-    registered = ("the bot is registered", lambda: bool(fake.calls_to("imbot.v2.Bot.register")))
+    registered = (
+        "the bot and its /help are registered",
+        lambda: [command.command for command in fake.commands] == ["help"],
+    )
     first_run = [
         Step("the app is installed", app_install_body(portal=portal), 200, then=registered),
         Step('a user writes "Hello" (v1)', sample_body("ONIMBOTMESSAGEADD", portal=portal), 200, 1),

@@ -32,6 +32,7 @@ from b24botevents.models import AnyCommandEvent, AnyMessageAddEvent, AppInstallE
 from b24botevents.rest import BITRIX24_OAUTH_SERVER, BITRIX24_OAUTH_URL, OAuthApp
 from b24botevents.rest.bots import register_bot
 from b24botevents.rest.client import RestClient
+from b24botevents.rest.commands import register_command
 from b24botevents.rest.install_check import OnlineInstallCheck
 
 logger = logging.getLogger("flask_bot")
@@ -124,17 +125,17 @@ def make_bot(settings: Settings) -> Bot:
             event_mode="webhook",
             webhook_url=settings.public_url,
         )
+        # Registered, /help reaches help_ as a command; a reinstall finds it too.
+        register_command(
+            client, event.member_id, bot_id=bot.bot_id, command="help", title="Show help"
+        )
         logger.info("bot %s %s", bot.bot_id, "registered" if bot.created else "kept")
 
     @dp.on_message  # ONIMBOTMESSAGEADD (v1) and ONIMBOTV2MESSAGEADD (v2)
     def read_back(event: AnyMessageAddEvent) -> None:
-        # A command nobody registered on the portal arrives as a plain message.
-        if event.text.strip().lower() == "/help":
-            client.reply(event, HELP)
-        else:
-            client.reply(event, f"You wrote: {event.text}")
+        client.reply(event, f"You wrote: {event.text}")
 
-    @dp.on_command("help")  # once registered: "help" (v1) and "/help" (v2)
+    @dp.on_command("help")  # "help" (v1) and "/help" (v2), registered at install
     def help_(event: AnyCommandEvent) -> None:
         client.reply(event, HELP)
 

@@ -114,8 +114,13 @@ def main() -> int:
         )
         with _served(settings) as url:
             step("the app is installed", _post(url, app_install_body(portal=portal)), 200)
-            registered = _wait(lambda: any(bot.code == BOT_CODE for bot in fake.bots))
-            print(f"  its bot is registered: {registered}")
+            registered = _wait(
+                lambda: (
+                    any(bot.code == BOT_CODE for bot in fake.bots)
+                    and [command.command for command in fake.commands] == ["help"]
+                )
+            )
+            print(f"  its bot and its /help are registered: {registered}")
             ok = ok and registered
             v1 = sample_body("ONIMBOTMESSAGEADD", portal=portal)
             step('a user writes "Hello" (v1)', _post(url, v1), 200, answered=1)

@@ -39,7 +39,13 @@ def test_the_one_command_runs_the_bot_against_the_fake_portal() -> None:
     out = done.stdout.decode()
     assert done.returncode == 0, out + done.stderr.decode()
     assert out.rstrip().endswith("The echo bot works.")
-    for line in ("You said: Hello", "You said: Hello bot!", HELP, "imbot.v2.Bot.register -> 200"):
+    for line in (
+        "You said: Hello",
+        "You said: Hello bot!",
+        HELP,
+        "imbot.v2.Bot.register -> 200",
+        "imbot.v2.Command.register -> 200",
+    ):
         assert line in out
     assert "echo-example-secret" not in out + done.stderr.decode()
 
@@ -91,11 +97,20 @@ def _post(url: str, body: str) -> int:
 def test_each_event_gets_its_answer(running: tuple[FakeBitrix24, Portal, str, Bot]) -> None:
     fake, portal, url, _bot = running
     assert _post(url, app_install_body(portal=portal)) == 200
-    assert [call.method for call in fake.calls[:3]] == [
+    assert [call.method for call in fake.calls[:5]] == [
         "oauth/app.info",
         "imbot.v2.Bot.list",
         "imbot.v2.Bot.register",
+        "imbot.v2.Command.list",
+        "imbot.v2.Command.register",
     ]
+    [bot] = fake.bots
+    [command] = fake.commands
+    assert (command.bot_id, command.command, dict(command.title)) == (
+        bot.bot_id,
+        "help",
+        {"en": "Show help"},
+    )
     assert _post(url, sample_body("ONIMBOTMESSAGEADD", portal=portal)) == 200
     assert fake.messages[-1].text == "You said: Hello"
     assert fake.calls_to("imbot.chat.sendTyping")  # "typing…" first
@@ -114,6 +129,8 @@ def test_a_reinstall_keeps_the_bot(running: tuple[FakeBitrix24, Portal, str, Bot
     assert _post(url, app_install_body(portal=portal, version="2")) == 200
     assert len(fake.calls_to("imbot.v2.Bot.register")) == 1
     assert len([bot for bot in fake.bots if bot.code == "echo_bot"]) == 1
+    assert len(fake.calls_to("imbot.v2.Command.register")) == 1
+    assert [command.command for command in fake.commands] == ["help"]
 
 
 def test_a_stranger_cannot_install_as_the_portal(
@@ -125,3 +142,4 @@ def test_a_stranger_cannot_install_as_the_portal(
     assert _post(url, app_install_body(portal=stranger)) == 403
     assert bot.store.get(portal.member_id) is None
     assert fake.calls_to("imbot.v2.Bot.register") == []
+    assert fake.commands == []

@@ -66,7 +66,8 @@ def test_the_one_command_runs_the_bot_against_the_fake_portal_and_redis() -> Non
     assert out.rstrip().endswith("The FastAPI bot works.")
     for line in (
         "the app is installed: 200 accepted",
-        "the bot is registered: True",
+        "the bot and its /help are registered: True",
+        "imbot.v2.Command.register -> 200",
         "You said: Hello",
         "You said: Hello bot!",
         HELP,
@@ -137,7 +138,7 @@ def _post(served: Served, body: str) -> httpx.Response:
 def _install(rig: Rig, served: Served) -> None:
     answer = _post(served, app_install_body(portal=rig.portal))
     assert (answer.status_code, answer.text) == (200, "accepted")
-    _wait(lambda: bool(rig.fake.calls_to("imbot.v2.Bot.register")))
+    _wait(lambda: bool(rig.fake.commands))  # the last thing the install handler does
 
 
 def _wait(condition: Callable[[], bool]) -> None:
@@ -155,8 +156,12 @@ def test_each_event_is_answered_200_at_once_and_replied_to_after(rig: Rig) -> No
         "oauth/app.info",  # the online install check
         "imbot.v2.Bot.list",
         "imbot.v2.Bot.register",
+        "imbot.v2.Command.list",
+        "imbot.v2.Command.register",
     ]
     assert [(bot.code, bot.event_mode) for bot in fake.bots] == [(BOT_CODE, "webhook")]
+    [command] = fake.commands
+    assert (command.bot_id, command.command) == (fake.bots[0].bot_id, "help")
 
     # The fake holds the v1 reply 2 s (ample on a loaded machine): the answer came first.
     fake.delay_next(2.0, method="imbot.message.add")
@@ -168,7 +173,6 @@ def test_each_event_is_answered_200_at_once_and_replied_to_after(rig: Rig) -> No
 
     cases = [
         (v2_message(portal, "Hi there"), "imbot.v2.Chat.Message.send", "You said: Hi there"),
-        (v2_message(portal, "/help"), "imbot.v2.Chat.Message.send", HELP),  # not registered
         (sample_body("ONIMBOTV2COMMANDADD", portal=portal), "imbot.v2.Command.answer", HELP),
         (v1_help_command(portal), "imbot.command.answer", HELP),
     ]
@@ -179,7 +183,7 @@ def test_each_event_is_answered_200_at_once_and_replied_to_after(rig: Rig) -> No
         [reply] = rig.replies(1, after=before)
         assert (reply.method, reply.text, reply.member_id) == (method, text, portal.member_id)
     # One call per reply, all answered: nothing retried, no "typing…" spent.
-    assert [call.method for call in fake.calls[3:]] == [
+    assert [call.method for call in fake.calls[5:]] == [
         "imbot.message.add",
         *(method for _, method, _ in cases),
     ]
@@ -244,6 +248,7 @@ def test_forged_events_get_403_and_no_reply(rig: Rig) -> None:
     stop_server(served)  # drains the handlers: nothing else can come now
     assert [m.text for m in fake.messages] == ["You said: genuine"]
     assert len(fake.calls_to("imbot.v2.Bot.register")) == 1
+    assert len(fake.calls_to("imbot.v2.Command.register")) == 1
     record = rig.stored().get(portal.member_id)
     assert record is not None
     assert record.application_token == portal.application_token

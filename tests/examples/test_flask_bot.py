@@ -43,6 +43,8 @@ def test_the_one_command_runs_the_bot_against_the_fake_portal() -> None:
         "a forged event (another token): 403",
         'after a restart, "Hello" again (v1): 200',
         "imbot.v2.Command.answer -> 200",
+        "its bot and its /help are registered: True",
+        "imbot.v2.Command.register -> 200",
         "You wrote: Hello bot!",
         HELP,
     ):
@@ -104,12 +106,18 @@ def test_events_are_verified_answered_and_remembered_across_a_restart(
     forged = sample_body("ONIMBOTV2MESSAGEADD", portal=portal.with_application_token())
     with _served(settings) as url:
         assert post(url, app_install_body(portal=portal)) == 200
-        wait_until(lambda: bool(fake_portal.bots), "the bot's registration")
+        wait_until(lambda: bool(fake_portal.commands), "the registration of the bot's /help")
         [bot] = fake_portal.bots
         assert (bot.code, bot.webhook_url, bot.member_id) == (
             BOT_CODE,
             PUBLIC_URL,
             portal.member_id,
+        )
+        [command] = fake_portal.commands
+        assert (command.bot_id, command.command, dict(command.title)) == (
+            bot.bot_id,
+            "help",
+            {"en": "Show help"},
         )
         assert _answered(fake_portal, url, sample_body("ONIMBOTMESSAGEADD", portal=portal), 1) == (
             "imbot.message.add",
@@ -130,11 +138,9 @@ def test_events_are_verified_answered_and_remembered_across_a_restart(
         )
         help_v1 = sample_body("ONIMCOMMANDADD", portal=portal).replace("=echo", "=help")
         assert _answered(fake_portal, url, help_v1, 4)[:2] == ("imbot.command.answer", HELP)
-        typed = v2.replace("text%5D=Hello+bot%21", "text%5D=%2Fhelp")  # no command registered
-        assert _answered(fake_portal, url, typed, 5)[:2] == ("imbot.v2.Chat.Message.send", HELP)
         # Refused before any handler runs: the next event's reply is the only new one.
         assert post(url, forged) == 403
-        assert _answered(fake_portal, url, v2, 6)[1] == "You wrote: Hello bot!"
+        assert _answered(fake_portal, url, v2, 5)[1] == "You wrote: Hello bot!"
 
     store = SQLitePortalStore(database)  # the record as the file keeps it
     try:
@@ -153,8 +159,9 @@ def test_events_are_verified_answered_and_remembered_across_a_restart(
     with _served(settings) as url:
         assert post(url, forged) == 403
         v1 = sample_body("ONIMBOTMESSAGEADD", portal=portal)
-        assert _answered(fake_portal, url, v1, 7)[:2] == ("imbot.message.add", "You wrote: Hello")
+        assert _answered(fake_portal, url, v1, 6)[:2] == ("imbot.message.add", "You wrote: Hello")
     assert len(fake_portal.calls_to("imbot.v2.Bot.register")) == 1
+    assert len(fake_portal.calls_to("imbot.v2.Command.register")) == 1
 
 
 def test_a_stranger_cannot_install_and_nothing_unverified_is_answered(

@@ -24,12 +24,15 @@ from b24botevents.models import AnyCommandEvent, AnyMessageAddEvent, AppInstallE
 from b24botevents.rest import OAuthApp
 from b24botevents.rest.bots import register_bot
 from b24botevents.rest.client import RestClient
+from b24botevents.rest.commands import register_command
 from b24botevents.rest.install_check import OnlineInstallCheck
 
 logger = logging.getLogger("django_bot")
 
 BOT_CODE = "django_bot"
 HELP = "I am the Django bot. Commands: /echo <text> (I say it back), /help (this text)."
+#: The bot's commands: name, title and the hint for their parameters.
+COMMANDS = [("echo", "Say it back", "text"), ("help", "Show help", None)]
 
 store = SQLitePortalStore(settings.B24_PORTAL_DATABASE)
 client = RestClient(
@@ -63,6 +66,11 @@ def install(event: AppInstallEvent) -> None:
         event_mode="webhook",
         webhook_url=settings.B24_PUBLIC_URL,
     )
+    # Registered, they reach ``command`` below as commands; a reinstall finds them again.
+    for name, title, params in COMMANDS:
+        register_command(
+            client, event.member_id, bot_id=bot.bot_id, command=name, title=title, params=params
+        )
     logger.info("bot %s %s", bot.bot_id, "registered" if bot.created else "kept")
 
 
@@ -84,11 +92,7 @@ def command(event: AnyCommandEvent) -> None:
 def message(event: AnyMessageAddEvent) -> None:
     # The handlers run outside any request: one that used the ORM would also call
     # django.db.close_old_connections() when done.
-    name, _, params = event.text.strip().partition(" ")
-    if name.lower() in ("/echo", "/help"):  # a command not registered on the portal
-        client.reply(event, answer(name[1:].lower(), params.strip()))
-    else:
-        client.reply(event, answer("", event.text))
+    client.reply(event, answer("", event.text))
 
 
 def close() -> None:

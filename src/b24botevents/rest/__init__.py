@@ -10,10 +10,11 @@ bound domain (``endpoints``); they are rate-limited per portal and retried as
 ``client.reply(event, "text")`` answers a message or a command, v1 or v2 alike
 (``replies``); ``OnlineInstallCheck`` is an ``approve_install`` hook that asks the portal
 itself whether an install is real (``install_check``); ``register_bot`` registers the
-app's bots (``bots``).
+app's bots (``bots``) and ``register_command`` their chat commands (``commands``).
 
-The names that need httpx (``RestClient``, the install checks, ``register_bot``) load on
-first access, so the configuration classes import without it.
+The names that need httpx (``RestClient``, the install checks, ``register_bot``,
+``register_command``) load on first access, so the configuration classes import without
+it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
     from .bots import aregister_bot as aregister_bot
     from .bots import register_bot as register_bot
     from .client import RestClient as RestClient
+    from .commands import CommandRegistration as CommandRegistration
+    from .commands import aregister_command as aregister_command
+    from .commands import register_command as register_command
     from .install_check import AsyncOnlineInstallCheck as AsyncOnlineInstallCheck
     from .install_check import OnlineInstallCheck as OnlineInstallCheck
 
@@ -58,6 +62,9 @@ _LAZY = {
     "BotRegistration": "bots",
     "register_bot": "bots",
     "aregister_bot": "bots",
+    "CommandRegistration": "commands",
+    "register_command": "commands",
+    "aregister_command": "commands",
 }
 
 

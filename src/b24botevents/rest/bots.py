@@ -10,12 +10,14 @@ v2 bots go through ``imbot.v2.Bot.register`` (``fields.eventMode``: ``webhook`` 
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from b24botevents.errors import RestError
+
+from ._calls import Calls, arun_calls, run_calls
 
 if TYPE_CHECKING:
     from .client import PortalRef, RestClient
@@ -61,7 +63,7 @@ def _list_call(version: int, offset: int = 0) -> tuple[str, dict[str, Any]]:
 _MAX_PAGES = 10
 
 
-def _look_up(version: int, code: str) -> Generator[tuple[str, dict[str, Any]], Any, int | None]:
+def _look_up(version: int, code: str) -> Calls[int | None]:
     """The id of the portal's bot with ``code``, through every page of the list."""
     offset = 0
     for _ in range(_MAX_PAGES):
@@ -135,10 +137,10 @@ def _registered_id(version: int, answer: Any) -> int | None:
     return _int(answer)
 
 
-#: One step of a registration: a REST call to make, answered with its result (or the
+#: A registration: the REST calls it makes, each answered with its result (or the
 #: ``RestError`` it raised, thrown in). Written once, run by ``register_bot`` and
-#: ``aregister_bot`` alike.
-_Steps = Generator[tuple[str, dict[str, Any]], Any, BotRegistration]
+#: ``aregister_bot`` alike (``_calls``).
+_Steps = Calls[BotRegistration]
 
 
 def _steps(
@@ -192,15 +194,7 @@ def register_bot(
     ``LAST_NAME`` ...).
     """
     steps = _steps(code, name, version, event_mode, webhook_url, bot_type, properties)
-    call: tuple[str, dict[str, Any]] | BotRegistration = next(steps)
-    while not isinstance(call, BotRegistration):
-        try:
-            result = client.call(*call, portal=portal)
-        except RestError as exc:
-            call = _throw(steps, exc)
-        else:
-            call = _send(steps, result)
-    return call
+    return run_calls(client, portal, steps)
 
 
 async def aregister_bot(
@@ -217,28 +211,4 @@ async def aregister_bot(
 ) -> BotRegistration:
     """``register_bot`` for async code."""
     steps = _steps(code, name, version, event_mode, webhook_url, bot_type, properties)
-    call: tuple[str, dict[str, Any]] | BotRegistration = next(steps)
-    while not isinstance(call, BotRegistration):
-        try:
-            result = await client.acall(*call, portal=portal)
-        except RestError as exc:
-            call = _throw(steps, exc)
-        else:
-            call = _send(steps, result)
-    return call
-
-
-def _send(steps: _Steps, result: Any) -> tuple[str, dict[str, Any]] | BotRegistration:
-    try:
-        return steps.send(result)
-    except StopIteration as done:
-        registration: BotRegistration = done.value
-        return registration
-
-
-def _throw(steps: _Steps, exc: RestError) -> tuple[str, dict[str, Any]] | BotRegistration:
-    try:
-        return steps.throw(exc)
-    except StopIteration as done:
-        registration: BotRegistration = done.value
-        return registration
+    return await arun_calls(client, portal, steps)

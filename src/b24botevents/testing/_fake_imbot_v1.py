@@ -26,7 +26,7 @@ from ._fake_context import (
 from ._fake_records import FakeBot
 from ._fake_wire import ApiError
 
-__all__ = ["METHODS"]
+__all__ = ["METHODS", "owned_bot", "valid_url"]
 
 _NOT_FOUND = "Bot not found"
 _OTHER_APP = "Bot was installed by another REST application"
@@ -41,7 +41,7 @@ def _owned(ctx: Ctx, bot: FakeBot) -> bool:
     return bot.registered_by == "app"
 
 
-def _bot(ctx: Ctx) -> FakeBot:
+def owned_bot(ctx: Ctx) -> FakeBot:
     """The bot of a v1 call: ``BOT_ID``, or the caller's first bot."""
     if ctx.caller.is_webhook and not ctx.bot_secret:
         raise ApiError("ACCESS_DENIED", "Access denied! Client ID not specified")
@@ -75,7 +75,7 @@ def _content(params: dict[str, Any]) -> dict[str, Any]:
 
 def message_add(ctx: Ctx) -> int:
     params = ctx.params
-    bot = _bot(ctx)
+    bot = owned_bot(ctx)
     system = flag(params.get("SYSTEM"), False)
     from_user = int_param(params.get("FROM_USER_ID")) or 0
     to_user = int_param(params.get("TO_USER_ID")) or 0
@@ -107,7 +107,7 @@ def _own_message(ctx: Ctx, bot: FakeBot) -> int:
 
 def message_update(ctx: Ctx) -> bool:
     params = ctx.params
-    index = _own_message(ctx, _bot(ctx))
+    index = _own_message(ctx, owned_bot(ctx))
     changes: dict[str, Any] = {"edited": True}
     if "MESSAGE" in params:
         text = message_text(params.get("MESSAGE"))
@@ -126,7 +126,7 @@ def message_update(ctx: Ctx) -> bool:
 
 
 def message_delete(ctx: Ctx) -> bool:
-    index = _own_message(ctx, _bot(ctx))
+    index = _own_message(ctx, owned_bot(ctx))
     replace_message(ctx, index, deleted=True, complete=flag(ctx.params.get("COMPLETE"), False))
     return True
 
@@ -158,13 +158,14 @@ def command_answer(ctx: Ctx) -> int:
 
 
 def send_typing(ctx: Ctx) -> bool:
-    _bot(ctx)
+    owned_bot(ctx)
     if not str(ctx.params.get("DIALOG_ID") or "").strip():
         raise ApiError("DIALOG_ID_EMPTY", "Dialog ID can't be empty")
     return True
 
 
-def _valid_url(value: Any) -> bool:
+def valid_url(value: Any) -> bool:
+    """An absolute http(s) URL, as a handler must be."""
     if not isinstance(value, str):
         return False
     parts = urlsplit(value)
@@ -185,7 +186,7 @@ def register(ctx: Ctx) -> int:
         if not handlers[name]:
             raise ApiError(f"{name}_ERROR", "Event handler isn't specified")
     for name, url in handlers.items():
-        if url and not _valid_url(url):
+        if url and not valid_url(url):
             raise ApiError(f"{name}_ERROR", "Wrong handler URL")
     properties = params.get("PROPERTIES")
     properties = properties if isinstance(properties, dict) else {}

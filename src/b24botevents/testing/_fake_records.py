@@ -2,7 +2,8 @@
 
 ``RecordedCall`` is one request (or one batch sub-call) as the fake decoded it,
 ``SentMessage`` one message a bot posted (with its edited/deleted state), ``RefreshRecord``
-one request to the OAuth token endpoint and ``FakeBot`` one registered bot. Tokens,
+one request to the OAuth token endpoint, ``FakeBot`` one registered bot and
+``FakeCommand`` one command a bot registered. Tokens,
 webhook secrets and bot tokens never show in a ``repr``.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["FakeBot", "RecordedCall", "RefreshRecord", "SentMessage", "mask_repr"]
+__all__ = ["FakeBot", "FakeCommand", "RecordedCall", "RefreshRecord", "SentMessage", "mask_repr"]
 
 
 def mask_repr(value: object) -> str:
@@ -113,3 +114,26 @@ class FakeBot:
     openline: bool = False
     registered_by: str = "app"
     secret: str | None = attrs.field(default=None, repr=mask_repr)
+
+
+@attrs.frozen(kw_only=True)
+class FakeCommand:
+    """A chat command a bot registered (``imbot.v2.Command.register``, ``imbot.command.register``).
+
+    ``command`` is its name without the slash (``help``); ``title`` and ``params`` map a
+    language to the text shown (``{"en": "Show help"}``). ``version`` is the API it was
+    registered through; ``event_url`` is v1's ``EVENT_COMMAND_ADD`` (v2 commands reach
+    the bot's own handler).
+    """
+
+    command_id: int
+    member_id: str
+    bot_id: int
+    command: str
+    version: int
+    title: Mapping[str, str] = attrs.field(factory=dict)
+    params: Mapping[str, str] = attrs.field(factory=dict)
+    common: bool = False
+    hidden: bool = False
+    extranet_support: bool = False
+    event_url: str | None = None

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from ._fake_batch import METHODS as BATCH_METHODS
+from ._fake_commands import METHODS as COMMAND_METHODS
 from ._fake_context import Caller, Ctx, Handler, int_param
 from ._fake_event_get import METHODS as EVENT_METHODS
 from ._fake_faults import Fault
@@ -133,7 +134,14 @@ class RestEngine:
 
     def __init__(self, state: State) -> None:
         self.state = state
-        tables = (SYSTEM_METHODS, BATCH_METHODS, V1_METHODS, V2_METHODS, EVENT_METHODS)
+        tables = (
+            SYSTEM_METHODS,
+            BATCH_METHODS,
+            V1_METHODS,
+            V2_METHODS,
+            COMMAND_METHODS,
+            EVENT_METHODS,
+        )
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for table in tables for name, handler in table.items()
         }

@@ -19,7 +19,14 @@ import attrs
 
 from ._fake_events import EventQueues
 from ._fake_faults import FaultQueue
-from ._fake_records import FakeBot, RecordedCall, RefreshRecord, SentMessage, mask_repr
+from ._fake_records import (
+    FakeBot,
+    FakeCommand,
+    RecordedCall,
+    RefreshRecord,
+    SentMessage,
+    mask_repr,
+)
 from .portal import Portal
 
 __all__ = ["PortalEntry", "State", "Token", "Webhook"]
@@ -72,6 +79,7 @@ class State:
         self.used_refresh: dict[str, Token] = {}  # rotated away: only to say whose they were
         self.webhooks: dict[str, Webhook] = {}
         self.bots: dict[tuple[str, int], FakeBot] = {}
+        self.commands: dict[int, FakeCommand] = {}  # by id, ids shared by all portals
         self.messages: list[SentMessage] = []
         self.calls: list[RecordedCall] = []
         self.refreshes: list[RefreshRecord] = []
@@ -80,6 +88,7 @@ class State:
         self.app_id = 1 + secrets.randbelow(900)
         self._next_message = 1
         self._next_bot = 100
+        self._next_command = 1
 
     # -- portals and tokens -------------------------------------------------------------
 
@@ -224,6 +233,20 @@ class State:
             (bot for (member, _id), bot in self.bots.items() if member == member_id),
             key=lambda bot: bot.bot_id,
         )
+
+    def add_command(self, command: FakeCommand) -> FakeCommand:
+        """Keep ``command`` under a new id (its ``command_id`` is replaced)."""
+        kept = attrs.evolve(command, command_id=self._next_command)
+        self._next_command += 1
+        self.commands[kept.command_id] = kept
+        return kept
+
+    def commands_of(self, member_id: str, bot_id: int) -> list[FakeCommand]:
+        return [
+            command
+            for command in self.commands.values()
+            if command.member_id == member_id and command.bot_id == bot_id
+        ]
 
     # -- messages -----------------------------------------------------------------------
 

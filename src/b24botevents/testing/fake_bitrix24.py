@@ -6,12 +6,13 @@ sockets with ``with fake.serve() as base_url:`` (HTTPS with ``serve(tls=context)
 knows one OAuth application and the portals added to it (``add_portal``: the installer's
 tokens and every bot's, as ``Portal.bot_auth`` derives them), inbound webhooks
 (``add_webhook``) and bots; it answers ``app.info``, ``profile``, ``server.time``,
-``batch``, the ``imbot`` v1 and v2 methods a bot uses and the ``refresh_token`` grant,
-with Bitrix24's envelopes, error codes and HTTP statuses, and serves fetch-mode event
-pages (``imbot.v2.Event.get``, ``im.v2.Event.*``) from the events a test queues
-(``push_event``, ``push_user_event``). It keeps every call (``calls``),
-every message (``messages``) and every refresh (``refreshes``), and injects faults on
-demand: error answers, expired tokens, slow answers and dropped connections. Tokens and
+``batch``, the ``imbot`` v1 and v2 methods a bot uses (command registration included)
+and the ``refresh_token`` grant, with Bitrix24's envelopes, error codes and HTTP
+statuses, and serves fetch-mode event pages (``imbot.v2.Event.get``, ``im.v2.Event.*``)
+from the events a test queues (``push_event``, ``push_user_event``). It keeps every call
+(``calls``), every message (``messages``), every bot and command (``bots``,
+``commands``) and every refresh (``refreshes``), and injects faults on demand: error
+answers, expired tokens, slow answers and dropped connections. Tokens and
 secrets never show in a ``repr``.
 """
 
@@ -27,7 +28,7 @@ import attrs
 from ._fake_event_feed import EventFeed
 from ._fake_events import EventOffset
 from ._fake_faults import Fault
-from ._fake_records import FakeBot, RecordedCall, RefreshRecord, SentMessage
+from ._fake_records import FakeBot, FakeCommand, RecordedCall, RefreshRecord, SentMessage
 from ._fake_rest import OAUTH_METHOD, RestEngine
 from ._fake_state import State
 from .portal import Portal
@@ -45,6 +46,7 @@ __all__ = [
     "EventOffset",
     "FakeBitrix24",
     "FakeBot",
+    "FakeCommand",
     "RecordedCall",
     "RefreshRecord",
     "SentMessage",
@@ -227,6 +229,12 @@ class FakeBitrix24(EventFeed):
         """Every bot the fake knows, by portal and id."""
         with self._state.lock:
             return sorted(self._state.bots.values(), key=lambda bot: (bot.member_id, bot.bot_id))
+
+    @property
+    def commands(self) -> list[FakeCommand]:
+        """Every command bots registered (v1 and v2), in the order they were made."""
+        with self._state.lock:
+            return list(self._state.commands.values())
 
     # -- faults -------------------------------------------------------------------------
 

@@ -69,15 +69,17 @@ def bench(request: pytest.FixtureRequest) -> Iterator[Bench]:
 
 
 def app_client(bench: Bench, **options: Any) -> RestClient:
+    """A client of the installed app, whose bot ``BOT`` exists (the fake makes no bot for a
+    command call: an unknown ``botId`` is ``BOT_NOT_FOUND``, as on a portal)."""
     store = MemoryPortalStore()
     bench.installed(store)
+    bench.fake.add_bot(bench.portal, BOT, code="helper")
     return bench.client(store, **options)
 
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_v2_command_is_registered_once_and_found_the_second_time(bench: Bench, how: str) -> None:
     client = app_client(bench)
-    bench.fake.add_bot(bench.portal, BOT, code="helper")
     member_id = bench.portal.member_id
     first = register(client, how, member_id, bot_id=BOT, command="help", title="Show help")
     assert first.created is True
@@ -211,10 +213,12 @@ def test_a_webhook_client_without_the_bot_token_is_refused(how: str) -> None:
 @pytest.mark.parametrize("how", HOW)
 def test_another_apps_bot_is_an_error_and_nothing_is_registered(how: str) -> None:
     with open_bench("in-process") as bench:
-        bench.fake.add_bot(bench.portal, BOT, bot_token=TOKEN)  # a webhook's bot
+        theirs = bench.fake.add_bot(bench.portal, BOT + 1, bot_token=TOKEN)  # a webhook's bot
         client = app_client(bench)
         with pytest.raises(RestError) as caught:
-            register(client, how, bench.portal.member_id, bot_id=BOT, command="help", title="Help")
+            register(
+                client, how, bench.portal.member_id, bot_id=theirs, command="help", title="Help"
+            )
         assert caught.value.code == "BOT_OWNERSHIP_ERROR"
         assert bench.fake.calls_to("imbot.v2.Command.register") == []
         assert bench.fake.commands == []
@@ -301,6 +305,62 @@ def test_a_lost_answer_to_the_register_lists_again(how: str) -> None:
 
 
 @pytest.mark.parametrize("how", HOW)
+def test_each_command_of_a_bot_is_found_by_its_own_name(how: str) -> None:
+    with open_bench("in-process") as bench:
+        client = app_client(bench)
+        member_id = bench.portal.member_id
+        help_ = register(client, how, member_id, bot_id=BOT, command="help", title="Help")
+        echo = register(client, how, member_id, bot_id=BOT, command="echo", title="Echo")
+        assert help_.command_id != echo.command_id
+        again = register(client, how, member_id, bot_id=BOT, command="Echo", title="Echo")
+        assert again == CommandRegistration(echo.command_id, "Echo", created=False)
+        assert len(bench.fake.commands) == 2
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_register_lost_before_it_ran_is_sent_once_more(how: str) -> None:
+    with open_bench("in-process") as bench:
+        client = app_client(bench)
+        bench.fake.drop_next(method="imbot.v2.Command.register", before_processing=True)
+        made = register(
+            client, how, bench.portal.member_id, bot_id=BOT, command="help", title="Help"
+        )
+        [command] = bench.fake.commands
+        assert made == CommandRegistration(command.command_id, "help", created=True)
+        assert [call.method for call in bench.fake.calls] == [
+            "imbot.v2.Command.list",
+            "imbot.v2.Command.register",  # dropped before it ran
+            "imbot.v2.Command.list",  # nothing: the idempotent register is sent again
+            "imbot.v2.Command.register",
+        ]
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_refused_register_with_nothing_listed_is_raised(how: str) -> None:
+    with open_bench("in-process") as bench:
+        client = app_client(bench)
+        bench.fake.fail_next(400, "COMMAND_REGISTER_FAILED", method="imbot.v2.Command.register")
+        with pytest.raises(RestError) as caught:
+            register(client, how, bench.portal.member_id, bot_id=BOT, command="x", title="X")
+        assert caught.value.code == "COMMAND_REGISTER_FAILED"
+        assert len(bench.fake.calls_to("imbot.v2.Command.register")) == 1
+        assert bench.fake.commands == []
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_hidden_v2_command_needs_no_title(how: str) -> None:
+    with open_bench("in-process") as bench:
+        client = app_client(bench)
+        made = register(
+            client, how, bench.portal.member_id, bot_id=BOT, command="debug", hidden=True
+        )
+        [command] = bench.fake.commands
+        assert (made.created, command.hidden, dict(command.title)) == (True, True, {})
+        [call] = bench.fake.calls_to("imbot.v2.Command.register")
+        assert "title" not in call.params["fields"]
+
+
+@pytest.mark.parametrize("how", HOW)
 def test_another_registration_error_is_raised(how: str) -> None:
     with open_bench("in-process") as bench:
         client = app_client(bench)
@@ -358,6 +418,8 @@ def test_answers_are_read_not_trusted_blindly() -> None:
         ({"version": 1}, "webhook_url"),
         ({"version": 1, "webhook_url": " "}, "webhook_url"),
         ({"webhook_url": HANDLER}, "webhook_url"),
+        ({"title": None, "hidden": True, "version": 1, "webhook_url": HANDLER}, "title"),
+        ({"params": {"de": "Text"}, "version": 1, "webhook_url": HANDLER}, "language"),
     ],
 )
 @pytest.mark.parametrize("how", HOW)
@@ -379,6 +441,12 @@ def test_a_registered_command_reaches_its_on_command_handler() -> None:
         client = bench.client(webhook=bench.webhook(TOKEN))
         bot = register_bot(client, None, code="helper", name="Helper", event_mode="fetch")
         command = register_command(client, None, bot_id=bot.bot_id, command="help", title="Help")
+        [stored] = bench.fake.commands  # the portal knows the bot's /help now
+        assert (stored.command_id, stored.bot_id, stored.command) == (
+            command.command_id,
+            bot.bot_id,
+            "help",
+        )
         router = Router()
         seen: list[tuple[str, int | None]] = []
 

@@ -51,7 +51,7 @@ def test_v2_register_answers_the_documented_command_and_is_idempotent(site: Site
             "hidden": False,
             "extranetSupport": False,
         }
-        again = {**HELP, "command": "/HELP", "title": {"en": "Changed"}, "common": True}
+        again = {**HELP, "command": "HELP", "title": {"en": "Changed"}, "common": True}
         assert result(rest(client, REGISTER, site.token, botId=BOT, fields=again)) == made
         listed = result(rest(client, LIST, site.token, botId=BOT))
     assert listed == {
@@ -112,6 +112,8 @@ def test_v2_register_accepts_the_flat_format(site: Site) -> None:
         ({"command": " ", "title": {"en": "T"}}, "COMMAND_REQUIRED"),
         ({"command": "he lp", "title": {"en": "T"}}, "COMMAND_NAME_INVALID"),
         ({"command": "/", "title": {"en": "T"}}, "COMMAND_NAME_INVALID"),
+        # The docs: the command without "/"; the fake refuses one, so a client sending it fails.
+        ({"command": "/help", "title": {"en": "T"}}, "COMMAND_NAME_INVALID"),
         ({"command": "help"}, "COMMAND_TITLE_REQUIRED"),
         ({"command": "help", "title": {"en": " "}}, "COMMAND_TITLE_REQUIRED"),
     ],
@@ -206,6 +208,19 @@ def test_v1_register_refuses_what_the_docs_refuse(
     assert site.fake.commands == []
 
 
+def test_commands_of_an_unknown_bot_are_refused_and_make_no_bot(site: Site) -> None:
+    """Other methods make an unknown bot on first use over OAuth; a command call must not,
+    or a wrong ``bot_id`` in a client would pass against the fake."""
+    bots_before = list(site.fake.bots)
+    with site.client() as client:
+        error(rest(client, REGISTER, site.token, botId=987654, fields=HELP), 400, "BOT_NOT_FOUND")
+        error(rest(client, LIST, site.token, botId=987654), 400, "BOT_NOT_FOUND")
+        v1 = {"BOT_ID": 987654, "COMMAND": "echo", "EVENT_COMMAND_ADD": HANDLER}
+        error(rest(client, V1_REGISTER, site.token, LANG=v1_lang(), **v1), 400, "BOT_ID_ERROR")
+    assert site.fake.bots == bots_before
+    assert site.fake.commands == []
+
+
 def test_v1_register_refuses_another_apps_bot(site: Site) -> None:
     theirs = site.fake.add_bot(site.portal, v=1, bot_token="their-client-id")
     params = {"BOT_ID": theirs, "COMMAND": "echo", "EVENT_COMMAND_ADD": HANDLER}
@@ -214,7 +229,7 @@ def test_v1_register_refuses_another_apps_bot(site: Site) -> None:
     assert site.fake.commands == []
 
 
-_NAMES = st.sampled_from(["help", "HELP", "/help", "echo", "/Echo", "start"])
+_NAMES = st.sampled_from(["help", "HELP", "Help", "echo", "Echo", "start", "справка"])
 
 
 @settings(max_examples=40, deadline=None)
@@ -223,13 +238,15 @@ def test_v2_register_keeps_one_command_per_bot_and_name(calls: list[tuple[int, s
     fake = FakeBitrix24(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     portal = Portal.random()
     fake.add_portal(portal)
+    for bot_id in (BOT, BOT + 1):
+        fake.add_bot(portal, bot_id)
     model: dict[tuple[int, str], int] = {}
     token = fake.user_tokens(portal)[0]
     with httpx.Client(transport=fake.transport(), base_url=IN_PROCESS_URL) as client:
         for bot_id, name in calls:
             fields = {"command": name, "title": {"en": name}}
             made = result(rest(client, REGISTER, token, botId=bot_id, fields=fields))["command"]
-            key = (bot_id, name.removeprefix("/").lower())
+            key = (bot_id, name.lower())
             assert made["id"] == model.setdefault(key, made["id"])
             assert made["command"].lower() == f"/{key[1]}"
         for bot_id in (BOT, BOT + 1):

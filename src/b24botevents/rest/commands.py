@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import attrs
 
 from b24botevents.errors import RestError
+from b24botevents.models.base import command_key
 
 from ._calls import Call, Calls, arun_calls, run_calls
 
@@ -28,8 +29,9 @@ __all__ = ["CommandRegistration", "aregister_command", "register_command"]
 
 #: A command's title or parameter hint: one text (English), or ``{language: text}``.
 Texts: TypeAlias = "str | Mapping[str, str]"
-#: Failures after which the command may exist all the same: another install handler's
-#: register won (the docs' ``COMMAND_REGISTER_FAILED``), or ours ran and its answer was lost.
+#: A refusal after which the command may exist all the same. The docs only say "an error
+#: occurred during registration"; listing again costs one call and finds a command that
+#: another install handler registered meanwhile.
 _LOOK_AGAIN = frozenset({"COMMAND_REGISTER_FAILED"})
 
 
@@ -104,7 +106,7 @@ def _look_up(bot_id: int, name: str) -> Calls[int | None]:
     for entry in commands if isinstance(commands, list) else []:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("command"), str):
             continue
-        if entry["command"].removeprefix("/").lower() == name.lower():
+        if command_key(entry["command"]) == command_key(name):
             return _int(entry.get("id"))
     return None
 
@@ -114,11 +116,12 @@ def _v2_register(
 ) -> Call:
     fields: dict[str, Any] = {
         "command": name,
-        "title": title,
         "common": flags["common"],
         "hidden": flags["hidden"],
         "extranetSupport": flags["extranet_support"],
     }
+    if title:
+        fields["title"] = title
     if hint:
         fields["params"] = hint
     return "imbot.v2.Command.register", {"botId": bot_id, "fields": fields}
@@ -151,7 +154,7 @@ def _v1_register(
 def _steps(
     bot_id: int,
     command: str,
-    title: Texts,
+    title: Texts | None,
     params: Texts | None,
     version: int,
     flags: dict[str, bool],
@@ -159,11 +162,14 @@ def _steps(
 ) -> Calls[CommandRegistration]:
     name = _name(command)
     titles, hints = _texts(title, "title"), _texts(params, "params")
-    if not titles:
+    # A hidden v2 command may go without a title (the docs); v1's LANG needs one always.
+    if not titles and (version == 1 or flags.get("hidden") is not True):
         raise ValueError("title must be a non-empty str or {language: text}")
     _check(bot_id, version, flags, webhook_url)
     if version == 1:
         assert webhook_url is not None  # checked above
+        if set(hints) - set(titles):  # each LANG entry needs its TITLE
+            raise ValueError("params names a language that title has no text for")
         call = _v1_register(bot_id, name, titles, hints, flags, webhook_url)
         command_id = _int((yield call))
         if command_id is None:
@@ -179,10 +185,13 @@ def _steps(
         if exc.code not in _LOOK_AGAIN and not exc.may_have_run:
             raise
         existing = yield from _look_up(bot_id, name)
-        if existing is None:
+        if existing is not None:
+            # A lost answer to our own register most likely made it; a refusal, someone else.
+            return CommandRegistration(existing, name, created=exc.code not in _LOOK_AGAIN)
+        if exc.code in _LOOK_AGAIN:
             raise
-        # A lost answer to our own register most likely made it; a refusal, someone else.
-        return CommandRegistration(existing, name, created=exc.code not in _LOOK_AGAIN)
+        # Lost before it ran: the documented idempotent register is safe to send again.
+        answer = yield method, call_params
     made = answer.get("command") if isinstance(answer, Mapping) else None
     command_id = _int(made.get("id")) if isinstance(made, Mapping) else None
     if command_id is None:
@@ -196,7 +205,7 @@ def register_command(
     *,
     bot_id: int,
     command: str,
-    title: Texts,
+    title: Texts | None = None,
     params: Texts | None = None,
     version: int = 2,
     common: bool = False,
@@ -207,8 +216,9 @@ def register_command(
     """Register bot ``bot_id``'s command ``command`` (``help`` or ``/help``) on ``portal``.
 
     ``portal`` is a ``member_id`` or record (``None``: through the client's webhook, which
-    adds the bot's token). ``title`` (shown in the command list) and ``params`` (a hint
-    for the command's arguments) are one text, sent as English, or ``{language: text}``.
+    adds the bot's token when its ``WebhookAuth`` has one). ``title`` (shown in the command
+    list; only a hidden v2 command may go without) and ``params`` (a hint for the
+    command's arguments) are one text, sent as English, or ``{language: text}``.
     ``common``: usable in every chat, not only the bot's dialogs and chats. v2 (default):
     an existing command of the bot is handed back as it is (``created=False``), not
     updated. v1 needs ``webhook_url``, the ONIMCOMMANDADD handler, and is sent every time
@@ -225,7 +235,7 @@ async def aregister_command(
     *,
     bot_id: int,
     command: str,
-    title: Texts,
+    title: Texts | None = None,
     params: Texts | None = None,
     version: int = 2,
     common: bool = False,

@@ -4,9 +4,12 @@
 Docs: ``api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/`` and
 ``api-reference/chat-bots/commands/`` of ``bitrix24/b24restdocs``. A bot's commands are
 kept in the fake's state (``FakeBitrix24.commands``); the bot checks are those of every
-other method of the same version (``owned_bot``). ``Command.register`` is idempotent per
-bot and command, as documented; v1's docs do not say, and the fake hands the existing
-command back there too.
+other method of the same version (``owned_bot``), except that a command is never made
+for a bot the fake does not know (``BOT_NOT_FOUND`` / ``BOT_ID_ERROR``, as on a portal):
+a wrong ``bot_id`` must not pass. ``Command.register`` is idempotent per bot and command,
+as documented; v1's docs do not say, and the fake hands the existing command back there
+too. Names are compared case-insensitively, as ``on_command`` compares them: an
+assumption, the docs do not say.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from ._fake_wire import ApiError
 
 __all__ = ["METHODS"]
 
-#: "Latin letters and digits, no spaces" (the v1 docs; v2 answers COMMAND_NAME_INVALID).
-_NAME = re.compile(r"[A-Za-z0-9]+")
+#: One word: no blanks, no slash. The v1 docs ask for "Latin letters and digits", but
+#: portals take other letters too (Cyrillic commands are registered in the wild), and the
+#: v2 docs only say "a string", so the fake is no stricter than that.
+_NAME = re.compile(r"[^\s/]+")
 
 
 def _existing(ctx: Ctx, bot: FakeBot, name: str) -> FakeCommand | None:
@@ -58,15 +63,14 @@ def _v2_object(command: FakeCommand) -> dict[str, Any]:
 
 
 def command_register(ctx: Ctx) -> dict[str, Any]:
-    bot = v2.owned_bot(ctx)
+    bot = v2.owned_bot(ctx, register=False)
     fields = loose_json(ctx.params.get("fields"))
     if not isinstance(fields, dict):
         fields = ctx.params  # the flat format, accepted until 2026-09-30
     name = str(fields.get("command") or "").strip()
     if not name:
         raise ApiError("COMMAND_REQUIRED", "Command is required")
-    name = name.removeprefix("/")
-    if not _NAME.fullmatch(name):
+    if not _NAME.fullmatch(name):  # "/help" too: the docs say the command without "/"
         raise ApiError("COMMAND_NAME_INVALID", "Command name is invalid")
     existing = _existing(ctx, bot, name)
     if existing is not None:
@@ -93,7 +97,7 @@ def command_register(ctx: Ctx) -> dict[str, Any]:
 
 
 def command_list(ctx: Ctx) -> dict[str, Any]:
-    bot = v2.owned_bot(ctx)
+    bot = v2.owned_bot(ctx, register=False)
     return {
         "commands": [
             {
@@ -131,7 +135,7 @@ def v1_command_register(ctx: Ctx) -> int:
     params = ctx.params
     if not params.get("BOT_ID"):  # required here: no "first bot of the caller"
         raise ApiError("BOT_ID_ERROR", "Bot not found")
-    bot = v1.owned_bot(ctx)
+    bot = v1.owned_bot(ctx, register=False)
     name = str(params.get("COMMAND") or "").strip()
     if not _NAME.fullmatch(name):
         raise ApiError("COMMAND_ERROR", "Command isn't specified")

@@ -41,8 +41,9 @@ def _owned(ctx: Ctx, bot: FakeBot) -> bool:
     return bot.registered_by == "app"
 
 
-def owned_bot(ctx: Ctx) -> FakeBot:
-    """The bot of a v1 call: ``BOT_ID``, or the caller's first bot."""
+def owned_bot(ctx: Ctx, *, register: bool = True) -> FakeBot:
+    """The bot of a v1 call: ``BOT_ID``, or the caller's first bot. Over OAuth an unknown
+    bot is registered to the application on first use, unless ``register=False``."""
     if ctx.caller.is_webhook and not ctx.bot_secret:
         raise ApiError("ACCESS_DENIED", "Access denied! Client ID not specified")
     raw = ctx.params.get("BOT_ID")
@@ -56,7 +57,7 @@ def owned_bot(ctx: Ctx) -> FakeBot:
         raise ApiError("BOT_ID_ERROR", _NOT_FOUND)
     found = ctx.state.bot(ctx.caller.member_id, bot_id)
     if found is None:
-        if ctx.caller.is_webhook:
+        if ctx.caller.is_webhook or not register:
             raise ApiError("BOT_ID_ERROR", _NOT_FOUND)
         found = ctx.new_bot(bot_id, version=1)
     if not _owned(ctx, found):

@@ -29,6 +29,7 @@ from b24botevents.models import AnyCommandEvent, AnyMessageAddEvent
 from b24botevents.poller import Poller
 from b24botevents.rest import RestClient, WebhookAuth
 from b24botevents.rest.bots import BotRegistration, register_bot
+from b24botevents.rest.commands import register_command
 from b24botevents.stores import SQLiteOffsetStore
 
 logger = logging.getLogger("fetch_bot")
@@ -101,8 +102,11 @@ def make_client(settings: Settings) -> RestClient:
 
 
 def register(client: RestClient) -> BotRegistration:
-    """Register the bot in fetch mode, or find it registered: idempotent."""
-    return register_bot(client, None, code=CODE, name=NAME, event_mode="fetch")
+    """Register the bot in fetch mode and its ``/help``, or find them registered."""
+    bot = register_bot(client, None, code=CODE, name=NAME, event_mode="fetch")
+    # Registered, a typed /help arrives as ONIMBOTV2COMMANDADD (``help_`` below).
+    register_command(client, None, bot_id=bot.bot_id, command="help", title="Show help")
+    return bot
 
 
 def make_router(client: RestClient) -> Router:
@@ -111,7 +115,7 @@ def make_router(client: RestClient) -> Router:
 
     @router.on_message
     def echo(event: AnyMessageAddEvent) -> None:
-        if event.text.strip().lower() == "/help":  # a plain message, no command registered
+        if event.text.strip().lower() == "/help":  # a bot registered before its command was
             client.reply(event, HELP)
         else:
             client.reply(event, f"You said: {event.text}")

@@ -66,6 +66,8 @@ def _registered(served: tuple[FakeBitrix24, Portal, Settings], tmp_path: Path) -
     finally:
         client.close()
     assert [bot.event_mode for bot in fake.bots] == ["fetch"]
+    [command] = fake.commands  # registered once, found the second time
+    assert (command.bot_id, command.command) == (registration.bot_id, "help")
     return Settings(
         webhook=settings.webhook,
         bot_token=settings.bot_token,

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from b24botevents.models.base import command_key
+
 from . import _fake_imbot_v1 as v1
 from . import _fake_imbot_v2 as v2
 from ._fake_context import Ctx, Handler, flag, loose_json
@@ -33,7 +35,7 @@ _NAME = re.compile(r"[^\s/]+")
 
 def _existing(ctx: Ctx, bot: FakeBot, name: str) -> FakeCommand | None:
     for command in ctx.state.commands_of(ctx.caller.member_id, bot.bot_id):
-        if command.command.lower() == name.lower():
+        if command_key(command.command) == command_key(name):
             return command
     return None
 
